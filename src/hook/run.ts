@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { formatProblem } from '../config/resolve.js';
+import { loadDatabase } from '../store/native.js';
+import { openSessionStore, sessionFileName } from '../store/open.js';
+import { handleEvent } from './handle.js';
+import { claimFileNotice, logError } from './log.js';
+import { buildOutput, type HookOutput } from './output.js';
+import { HANDLED_EVENTS, hookPayloadSchema } from './payload.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export function resolveDataDir(env: Env): string {
+  if (env.CLAUDE_PLUGIN_DATA) return env.CLAUDE_PLUGIN_DATA;
+  const claudeDir = env.CLAUDE_CONFIG_DIR || join(env.HOME || '/tmp', '.claude');
+  return join(claudeDir, 'plugins', 'data', 'costguard-inline');
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+/** Classifies an internal error for the one-time user notice; the log has the details. */
+function describeFailure(err: unknown): { kind: string; message: string } {
+  const code = String((err as { code?: unknown }).code ?? '');
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/better-sqlite3|NODE_MODULE_VERSION|\.node\b/.test(msg)) {
+    return { kind: 'native', message: 'its SQLite module (better-sqlite3) could not be loaded, so tool calls are not being recorded or guarded' };
+  }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return { kind: 'busy', message: 'its session store stayed locked too long, so a tool call went unguarded' };
+  }
+  if (/^(EACCES|EPERM|EROFS|ENOSPC|EDQUOT)$/.test(code) || /^SQLITE_(FULL|READONLY|CANTOPEN|IOERR)/.test(code)) {
+    return { kind: 'storage', message: `its data directory cannot be written (${code}), so tool calls are not being recorded or guarded` };
+  }
+  return { kind: 'internal', message: 'it hit an internal error, so a tool call went unguarded' };
+}
+
+/**
+ * One hook invocation, from raw stdin to what goes to stdout. Never throws: any internal error is
+ * logged, told to the user once per session and kind, and the tool call proceeds. Only a guard's
+ * verdict may block.
+ */
+export function runHook(raw: string, env: Env, now: number): HookOutput | undefined {
+  const dataDir = resolveDataDir(env);
+  let sessionKey = 'unknown-session';
+  let event = 'unknown';
+  try {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      logError(dataDir, 'hook', `stdin is not JSON (${raw.length} bytes)`);
+      return undefined;
+    }
+    const name = (json as { hook_event_name?: unknown } | null)?.hook_event_name;
+    if (typeof name !== 'string' || !HANDLED_EVENTS.has(name)) return undefined; // not ours: no I/O at all
+    event = name;
+    const parsed = hookPayloadSchema.safeParse(json);
+    if (!parsed.success) {
+      const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      logError(dataDir, `hook ${name}`, `payload rejected: ${where}`);
+      return undefined;
+    }
+    const payload = parsed.data;
+    sessionKey = sessionFileName(payload.session_id).replace(/\.sqlite$/, '');
+
+    const notices: string[] = [];
+    const { config, problems } = loadConfig(env, env.CLAUDE_PROJECT_DIR || payload.cwd);
+    if (problems.length > 0) {
+      const text = problems.map(formatProblem);
+      if (claimFileNotice(dataDir, `${sessionKey}-config-${shortHash(text.join('\n'))}`)) {
+        notices.push(`costguard: config problems, defaults used for these keys:\n${text.map((t) => `  - ${t}`).join('\n')}`);
+        logError(dataDir, 'config', text.join('; '));
+      }
+    }
+
+    const Database = loadDatabase(dataDir);
+    const opened = openSessionStore(Database, dataDir, payload.session_id, now);
+    notices.push(...opened.notices);
+    try {
+      const result = handleEvent({ store: opened.store, config, now }, payload);
+      return buildOutput(event, result, notices);
+    } finally {
+      opened.store[Symbol.dispose]();
+    }
+  } catch (err) {
+    logError(dataDir, `hook ${event}`, err);
+    const failure = describeFailure(err);
+    if (claimFileNotice(dataDir, `${sessionKey}-error-${failure.kind}`)) {
+      return {
+        systemMessage: `costguard: ${failure.message}. The session continues unguarded where needed; details in ${join(dataDir, 'costguard.log')}.`,
+      };
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,273 @@
+import type { Database as Db, Statement } from 'better-sqlite3';
+import type { CallRecord, Outcome } from '../guards/types.js';
+import type { PriorRead } from '../guards/duplicate-read.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+
+export interface CallStart {
+  toolUseId: string;
+  agentKey: string;
+  agentType: string | undefined;
+  toolName: string;
+  summary: string;
+  targetPath: string | undefined;
+  at: number;
+}
+
+export interface CallFinish extends CallStart {
+  outcome: Exclude<Outcome, 'pending' | 'denied'>;
+  error: string | undefined;
+  durationMs: number | undefined;
+}
+
+export interface UsageRow {
+  messageId: string;
+  requestId: string;
+  agentKey: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheCreation5mTokens: number;
+  cacheCreation1hTokens: number;
+  cacheReadTokens: number;
+  costUsd: number | null;
+  timestamp: string;
+}
+
+export interface ReadRow {
+  agentKey: string;
+  path: string;
+  start: number;
+  end: number | null;
+  mtimeMs: number | null;
+  size: number | null;
+  at: number;
+  toolUseId: string;
+}
+
+export class StoreVersionError extends Error {}
+
+/** Brings a database to the current schema. Runs inside an immediate transaction, so concurrent openers serialize. */
+export function migrate(db: Db): void {
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new StoreVersionError(`store schema v${version} is newer than this costguard (v${SCHEMA_VERSION})`);
+    }
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v] as string);
+    if (version !== SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
+
+/**
+ * The one place that runs SQL for a session. Synchronous (better-sqlite3), bound parameters only.
+ * Every write path is idempotent, because concurrent hook processes may see the same fact twice
+ * (a PostToolUseFailure and the transcript's is_error both report one failure).
+ */
+export class SessionStore implements Disposable {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(readonly db: Db) {}
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs fn in a BEGIN IMMEDIATE transaction: one writer at a time, waiting up to the busy timeout. */
+  write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private nextSeq(): number {
+    const row = this.stmt(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING value`).get() as { value: number };
+    return Number(row.value);
+  }
+
+  private metaNumber(key: string): number {
+    const row = this.stmt(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined;
+    return row ? Number(row.value) : 0;
+  }
+
+  startCall(c: CallStart): void {
+    this.stmt(
+      `INSERT INTO calls (tool_use_id, agent_key, agent_type, tool_name, summary, target_path, outcome, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (tool_use_id) DO NOTHING`,
+    ).run(c.toolUseId, c.agentKey, c.agentType ?? null, c.toolName, c.summary, c.targetPath ?? null, c.at);
+  }
+
+  /** Records a result. The first final outcome wins; a pending call is completed; an unknown call is created. */
+  finishCall(c: CallFinish): void {
+    const seq = this.nextSeq();
+    this.stmt(
+      `INSERT INTO calls (tool_use_id, agent_key, agent_type, tool_name, summary, target_path, outcome, error,
+                          started_at, ended_at, duration_ms, done_seq)
+       VALUES (@toolUseId, @agentKey, @agentType, @toolName, @summary, @targetPath, @outcome, @error, @at, @at, @durationMs, @seq)
+       ON CONFLICT (tool_use_id) DO UPDATE SET
+         outcome = excluded.outcome, error = excluded.error, ended_at = excluded.ended_at,
+         duration_ms = coalesce(excluded.duration_ms, calls.duration_ms), done_seq = excluded.done_seq
+       WHERE calls.outcome = 'pending'`,
+    ).run({
+      toolUseId: c.toolUseId,
+      agentKey: c.agentKey,
+      agentType: c.agentType ?? null,
+      toolName: c.toolName,
+      summary: c.summary,
+      targetPath: c.targetPath ?? null,
+      outcome: c.outcome,
+      error: c.error ?? null,
+      at: c.at,
+      durationMs: c.durationMs ?? null,
+      seq,
+    });
+  }
+
+  markGuarded(toolUseId: string, guard: string, message: string, denied: boolean): void {
+    this.stmt(
+      `UPDATE calls SET guard = ?, guard_message = ?, outcome = CASE WHEN ? THEN 'denied' ELSE outcome END WHERE tool_use_id = ?`,
+    ).run(guard, message, denied ? 1 : 0, toolUseId);
+  }
+
+  callOutcome(toolUseId: string): Outcome | undefined {
+    const row = this.stmt(`SELECT outcome FROM calls WHERE tool_use_id = ?`).get(toolUseId) as { outcome: Outcome } | undefined;
+    return row?.outcome;
+  }
+
+  /** This agent's completed calls since the user's last prompt, newest first (denied and pending left out). */
+  recentCalls(agentKey: string, limit: number): CallRecord[] {
+    const rows = this.stmt(
+      `SELECT tool_use_id, tool_name, summary, outcome, error FROM calls
+       WHERE agent_key = ? AND done_seq > ? AND outcome NOT IN ('pending', 'denied')
+       ORDER BY done_seq DESC LIMIT ?`,
+    ).all(agentKey, this.metaNumber('last_prompt_seq'), limit) as Array<{
+      tool_use_id: string;
+      tool_name: string;
+      summary: string;
+      outcome: Outcome;
+      error: string | null;
+    }>;
+    return rows.map((r) => ({ toolUseId: r.tool_use_id, toolName: r.tool_name, summary: r.summary, outcome: r.outcome, error: r.error ?? undefined }));
+  }
+
+  recordEvent(kind: string, agentKey: string | undefined, at: number, detail?: string): number {
+    const seq = this.nextSeq();
+    this.stmt(`INSERT INTO events (seq, kind, agent_key, at, detail) VALUES (?, ?, ?, ?, ?)`).run(seq, kind, agentKey ?? null, at, detail ?? null);
+    return seq;
+  }
+
+  /** A user prompt ends every streak (the user has been heard). */
+  recordPrompt(at: number): void {
+    const seq = this.recordEvent('prompt', 'main', at);
+    this.stmt(`UPDATE meta SET value = ? WHERE key = 'last_prompt_seq'`).run(String(seq));
+  }
+
+  /** After a compaction the main agent no longer holds what it read: re-reading is legitimate. */
+  recordCompaction(at: number, detail: string): void {
+    this.recordEvent('compaction', 'main', at, detail);
+    this.stmt(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'compactions'`).run();
+    this.stmt(`DELETE FROM reads WHERE agent_key = 'main'`).run();
+  }
+
+  compactions(): number {
+    return this.metaNumber('compactions');
+  }
+
+  priorReads(agentKey: string, paths: readonly string[]): PriorRead[] {
+    const out: PriorRead[] = [];
+    for (const path of new Set(paths)) {
+      const rows = this.stmt(
+        `SELECT path, start_line, end_line, mtime_ms, size, at, tool_use_id FROM reads WHERE agent_key = ? AND path = ?`,
+      ).all(agentKey, path) as Array<{ path: string; start_line: number; end_line: number | null; mtime_ms: number | null; size: number | null; at: number; tool_use_id: string }>;
+      for (const r of rows) {
+        out.push({ path: r.path, start: r.start_line, end: r.end_line, mtimeMs: r.mtime_ms, size: r.size, at: r.at, toolUseId: r.tool_use_id });
+      }
+    }
+    return out;
+  }
+
+  addRead(r: ReadRow): void {
+    this.stmt(
+      `INSERT INTO reads (agent_key, path, start_line, end_line, mtime_ms, size, at, tool_use_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(r.agentKey, r.path, r.start, r.end, r.mtimeMs, r.size, r.at, r.toolUseId);
+  }
+
+  /** The file changed (an edit, or a different stamp on disk): no agent's earlier read describes it any more. */
+  invalidateReads(path: string): void {
+    this.stmt(`DELETE FROM reads WHERE path = ?`).run(path);
+  }
+
+  getCursor(path: string): number {
+    const row = this.stmt(`SELECT offset FROM cursors WHERE path = ?`).get(path) as { offset: number } | undefined;
+    return row?.offset ?? 0;
+  }
+
+  setCursor(path: string, offset: number, malformedLines: number): void {
+    this.stmt(
+      `INSERT INTO cursors (path, offset, malformed_lines) VALUES (?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET offset = excluded.offset, malformed_lines = cursors.malformed_lines + excluded.malformed_lines`,
+    ).run(path, offset, malformedLines);
+  }
+
+  /** Counts a response once; a later, more complete line of the same response (more output tokens) replaces it. */
+  upsertUsage(u: UsageRow): void {
+    this.stmt(
+      `INSERT INTO usage (message_id, request_id, agent_key, model, input_tokens, output_tokens, cache_creation_tokens,
+                          cache_creation_5m_tokens, cache_creation_1h_tokens, cache_read_tokens, cost_usd, timestamp)
+       VALUES (@messageId, @requestId, @agentKey, @model, @inputTokens, @outputTokens, @cacheCreationTokens,
+               @cacheCreation5mTokens, @cacheCreation1hTokens, @cacheReadTokens, @costUsd, @timestamp)
+       ON CONFLICT (message_id, request_id) DO UPDATE SET
+         input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+         cache_creation_tokens = excluded.cache_creation_tokens, cache_creation_5m_tokens = excluded.cache_creation_5m_tokens,
+         cache_creation_1h_tokens = excluded.cache_creation_1h_tokens, cache_read_tokens = excluded.cache_read_tokens,
+         cost_usd = excluded.cost_usd
+       WHERE excluded.output_tokens > usage.output_tokens`,
+    ).run(u);
+  }
+
+  /** The agent's context size: input + cache tokens of its latest response. */
+  contextTokens(agentKey: string): number | undefined {
+    const row = this.stmt(
+      `SELECT input_tokens + cache_creation_tokens + cache_read_tokens AS tokens FROM usage
+       WHERE agent_key = ? AND model != '<synthetic>' ORDER BY timestamp DESC, rowid DESC LIMIT 1`,
+    ).get(agentKey) as { tokens: number } | undefined;
+    return row?.tokens;
+  }
+
+  sessionCost(): { usd: number; unpriced: number } {
+    const row = this.stmt(
+      `SELECT coalesce(sum(cost_usd), 0) AS usd, count(*) - count(cost_usd) AS unpriced FROM usage`,
+    ).get() as { usd: number; unpriced: number };
+    return row;
+  }
+
+  /** Returns true the first time a key is claimed: for warnings and notices given once. */
+  claimNotice(key: string, at: number): boolean {
+    return this.stmt(`INSERT INTO notices (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`).run(key, at).changes === 1;
+  }
+
+  recordAgentStart(agentId: string, agentType: string | undefined, at: number): void {
+    this.stmt(
+      `INSERT INTO agents (agent_id, agent_type, started_at) VALUES (?, ?, ?)
+       ON CONFLICT (agent_id) DO UPDATE SET agent_type = coalesce(excluded.agent_type, agents.agent_type)`,
+    ).run(agentId, agentType ?? null, at);
+  }
+
+  recordAgentStop(agentId: string, agentType: string | undefined, at: number): void {
+    this.stmt(
+      `INSERT INTO agents (agent_id, agent_type, stopped_at) VALUES (?, ?, ?)
+       ON CONFLICT (agent_id) DO UPDATE SET stopped_at = excluded.stopped_at, agent_type = coalesce(agents.agent_type, excluded.agent_type)`,
+    ).run(agentId, agentType ?? null, at);
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+
+  [Symbol.dispose](): void {
+    this.db.close();
+  }
+}

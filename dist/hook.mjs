@@ -4505,7 +4505,7 @@ function readTranscriptDelta(path, offset, maxBytes, opts) {
   if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
     throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
   }
-  return withRegularFile(
+  return readRegularFile(
     path,
     (fd, fileSize) => readCompleteLines(fd, fileSize, offset, maxBytes, opts?.maxScanBytes ?? DEFAULT_MAX_SCAN_BYTES)
   ) ?? { missing: true };
@@ -4549,7 +4549,7 @@ function readAt(fd, buffer, position) {
   }
   return filled;
 }
-function withRegularFile(path, read) {
+function readRegularFile(path, read) {
   let fd;
   try {
     fd = openSync2(path, OPEN_FLAGS);
@@ -4587,21 +4587,21 @@ function deriveRates(input, output) {
   return { input, output, cacheWrite5m: input * 1.25, cacheWrite1h: input * 2, cacheRead: input * 0.1 };
 }
 var SONNET_LONG_CONTEXT = { thresholdTokens: 2e5, ...deriveRates(6, 22.5) };
-function entry(model, input, output, longContext) {
+function defineEntry(model, input, output, longContext) {
   return [model, { model, ...deriveRates(input, output), ...longContext ? { longContext } : {} }];
 }
 var PRICE_TABLE = Object.fromEntries([
-  entry("claude-opus-4-8", 5, 25),
-  entry("claude-opus-4-7", 5, 25),
-  entry("claude-opus-4-6", 5, 25),
-  entry("claude-opus-4-5", 5, 25),
-  entry("claude-opus-4-1", 15, 75),
-  entry("claude-opus-4", 15, 75),
-  entry("claude-sonnet-4-6", 3, 15),
-  entry("claude-sonnet-4-5", 3, 15, SONNET_LONG_CONTEXT),
-  entry("claude-sonnet-4", 3, 15, SONNET_LONG_CONTEXT),
-  entry("claude-haiku-4-5", 1, 5),
-  entry("claude-3-5-haiku", 0.8, 4)
+  defineEntry("claude-opus-4-8", 5, 25),
+  defineEntry("claude-opus-4-7", 5, 25),
+  defineEntry("claude-opus-4-6", 5, 25),
+  defineEntry("claude-opus-4-5", 5, 25),
+  defineEntry("claude-opus-4-1", 15, 75),
+  defineEntry("claude-opus-4", 15, 75),
+  defineEntry("claude-sonnet-4-6", 3, 15),
+  defineEntry("claude-sonnet-4-5", 3, 15, SONNET_LONG_CONTEXT),
+  defineEntry("claude-sonnet-4", 3, 15, SONNET_LONG_CONTEXT),
+  defineEntry("claude-haiku-4-5", 1, 5),
+  defineEntry("claude-3-5-haiku", 0.8, 4)
 ]);
 function normalizeModelId(modelId) {
   let id = modelId.trim().toLowerCase();
@@ -4626,11 +4626,11 @@ function costOfUsage(usage, overrides) {
 }
 function selectRates(usage, overrides) {
   const override = overrides && findOverride(normalizeModelId(usage.model), overrides);
-  if (override) return ratesOfOverride(override);
-  const entry2 = resolveModel(usage.model);
-  if (!entry2?.longContext) return entry2;
+  if (override) return deriveOverrideRates(override);
+  const entry = resolveModel(usage.model);
+  if (!entry?.longContext) return entry;
   const promptTokens = usage.inputTokens + usage.cacheCreation5mTokens + usage.cacheCreation1hTokens + usage.cacheReadTokens;
-  return promptTokens > entry2.longContext.thresholdTokens ? entry2.longContext : entry2;
+  return promptTokens > entry.longContext.thresholdTokens ? entry.longContext : entry;
 }
 function findOverride(modelId, overrides) {
   let best;
@@ -4641,7 +4641,7 @@ function findOverride(modelId, overrides) {
   }
   return best?.override;
 }
-function ratesOfOverride(override) {
+function deriveOverrideRates(override) {
   const derived = deriveRates(override.input, override.output);
   return {
     ...derived,
@@ -4706,8 +4706,8 @@ function parseObject(line) {
 }
 function collectLine(line, defaultAgentId, result, usageByResponse) {
   const ctx = {
-    timestamp: optionalString(line.timestamp) ?? "",
-    agentId: optionalString(line.agentId) ?? defaultAgentId
+    timestamp: checkOptionalString(line.timestamp) ?? "",
+    agentId: checkOptionalString(line.agentId) ?? defaultAgentId
   };
   const message = line.message;
   if (line.type === "assistant" && isObject2(message)) {
@@ -4730,13 +4730,13 @@ function readUsage(line, message, ctx) {
   const usage = message.usage;
   if (usage === void 0) return void 0;
   if (!isObject2(usage)) throw new MalformedLine();
-  const model = requireString(message.model);
-  const messageId = requireString(message.id);
-  const requestId = optionalString(line.requestId) ?? "";
-  const inputTokens = requireCount(usage.input_tokens);
-  const outputTokens = requireCount(usage.output_tokens);
-  const cacheCreationTokens = optionalCount(usage.cache_creation_input_tokens);
-  const cacheReadTokens = optionalCount(usage.cache_read_input_tokens);
+  const model = checkString(message.model);
+  const messageId = checkString(message.id);
+  const requestId = checkOptionalString(line.requestId) ?? "";
+  const inputTokens = checkCount(usage.input_tokens);
+  const outputTokens = checkCount(usage.output_tokens);
+  const cacheCreationTokens = checkOptionalCount(usage.cache_creation_input_tokens);
+  const cacheReadTokens = checkOptionalCount(usage.cache_read_input_tokens);
   const split = readCacheSplit(usage.cache_creation, cacheCreationTokens);
   if (model === SYNTHETIC_MODEL2 && inputTokens + outputTokens + cacheCreationTokens + cacheReadTokens === 0) {
     return void 0;
@@ -4760,17 +4760,17 @@ function readUsage(line, message, ctx) {
 function readCacheSplit(split, total) {
   if (split === void 0 || split === null) return { fiveMinute: total, oneHour: 0 };
   if (!isObject2(split)) throw new MalformedLine();
-  const fiveMinute = optionalCount(split.ephemeral_5m_input_tokens);
-  const oneHour = optionalCount(split.ephemeral_1h_input_tokens);
+  const fiveMinute = checkOptionalCount(split.ephemeral_5m_input_tokens);
+  const oneHour = checkOptionalCount(split.ephemeral_1h_input_tokens);
   if (fiveMinute + oneHour === 0) return { fiveMinute: total, oneHour: 0 };
   return { fiveMinute, oneHour };
 }
 function readToolUses(message, ctx) {
-  const messageId = optionalString(message.id) ?? "";
-  return blocksOfType(message.content, "tool_use").map((block) => {
+  const messageId = checkOptionalString(message.id) ?? "";
+  return selectBlocks(message.content, "tool_use").map((block) => {
     const record2 = {
-      toolUseId: requireString(block.id),
-      name: requireString(block.name),
+      toolUseId: checkString(block.id),
+      name: checkString(block.name),
       input: block.input,
       messageId,
       timestamp: ctx.timestamp
@@ -4782,11 +4782,11 @@ function readToolUses(message, ctx) {
 function readToolResults(line, message, ctx) {
   const toolUseResult = line.toolUseResult;
   const unchanged = isObject2(toolUseResult) && toolUseResult.type === "file_unchanged";
-  return blocksOfType(message.content, "tool_result").map((block) => {
-    const isError = optionalBoolean(block.is_error) ?? false;
+  return selectBlocks(message.content, "tool_result").map((block) => {
+    const isError = checkOptionalBoolean(block.is_error) ?? false;
     const text = readResultText(block.content);
     const record2 = {
-      toolUseId: requireString(block.tool_use_id),
+      toolUseId: checkString(block.tool_use_id),
       isError,
       // A successful result can legitimately print "<tool_use_error>" (e.g. Bash echo).
       rejected: isError && text.startsWith(REJECTED_PREFIX),
@@ -4805,7 +4805,7 @@ function readResultText(content) {
   const texts = [];
   for (const block of content) {
     if (!isObject2(block)) throw new MalformedLine();
-    if (block.type === "text") texts.push(requireString(block.text));
+    if (block.type === "text") texts.push(checkString(block.text));
   }
   return texts.join("\n");
 }
@@ -4814,13 +4814,13 @@ function readCompaction(line, ctx) {
   const metadata = line.compactMetadata;
   if (metadata === void 0 || metadata === null) return record2;
   if (!isObject2(metadata)) throw new MalformedLine();
-  const trigger = optionalString(metadata.trigger);
-  const preTokens = metadata.preTokens === void 0 ? void 0 : requireCount(metadata.preTokens);
+  const trigger = checkOptionalString(metadata.trigger);
+  const preTokens = metadata.preTokens === void 0 ? void 0 : checkCount(metadata.preTokens);
   if (trigger !== void 0) record2.trigger = trigger;
   if (preTokens !== void 0) record2.preTokens = preTokens;
   return record2;
 }
-function blocksOfType(content, type) {
+function selectBlocks(content, type) {
   if (!Array.isArray(content)) return [];
   return content.filter((block) => isObject2(block) && block.type === type);
 }
@@ -4843,26 +4843,26 @@ function isLowSurrogate(code) {
 function isObject2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-function requireString(value) {
+function checkString(value) {
   if (typeof value !== "string") throw new MalformedLine();
   return value;
 }
-function optionalString(value) {
-  return value === void 0 || value === null ? void 0 : requireString(value);
+function checkOptionalString(value) {
+  return value === void 0 || value === null ? void 0 : checkString(value);
 }
-function optionalBoolean(value) {
+function checkOptionalBoolean(value) {
   if (value === void 0 || value === null) return void 0;
   if (typeof value !== "boolean") throw new MalformedLine();
   return value;
 }
-function requireCount(value) {
+function checkCount(value) {
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
     throw new MalformedLine();
   }
   return value;
 }
-function optionalCount(value) {
-  return value === void 0 || value === null ? 0 : requireCount(value);
+function checkOptionalCount(value) {
+  return value === void 0 || value === null ? 0 : checkCount(value);
 }
 
 // src/shared/redact.ts

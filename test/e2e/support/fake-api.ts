@@ -89,7 +89,6 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
   rawBody: string;
   /** Parsed JSON body (undefined if the body was empty or not JSON). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   kind: RequestKind;
   /** Claude Code's session id, from the `x-claude-code-session-id` header. */
@@ -177,7 +176,6 @@ export function contextTokensOf(usage: FakeUsage | undefined): number {
   return (usage.input_tokens ?? 0) + (usage.cache_creation_input_tokens ?? 0) + (usage.cache_read_input_tokens ?? 0);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 
 function contentBlocks(message: Json): Json[] {
@@ -206,7 +204,6 @@ export interface FoundToolResult {
   isError: boolean;
   /** Index into `body.messages`. */
   messageIndex: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   block: any;
 }
 

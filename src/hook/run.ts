@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/resolve.js';
-import { loadDatabase } from '../store/native.js';
+import { loadSqlite } from '../store/native.js';
 import { openSessionStore, sessionFileName } from '../store/open.js';
 import { handleEvent } from './handle.js';
 import { claimFileNotice, logError } from './log.js';
@@ -76,8 +76,7 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
       }
     }
 
-    const Database = loadDatabase(dataDir);
-    const opened = openSessionStore(Database, dataDir, payload.session_id, now);
+    const opened = openSessionStore(loadSqlite(dataDir), dataDir, payload.session_id, now);
     notices.push(...opened.notices);
     try {
       const result = handleEvent({ store: opened.store, config, now }, payload);

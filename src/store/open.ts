@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, chmodSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { DatabaseConstructor } from './native.js';
+import type { SqliteModule } from './native.js';
 import { SessionStore, StoreVersionError, migrate } from './session-store.js';
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -32,10 +32,10 @@ function isCorruption(err: unknown): boolean {
   return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /malformed|not a database/i.test((err as Error).message ?? '');
 }
 
-function openAndMigrate(Database: DatabaseConstructor, file: string): SessionStore {
+function openAndMigrate(sqlite: SqliteModule, file: string): SessionStore {
   // Created 0600 before SQLite touches it: SQLite gives the -wal/-shm files the same mode.
   closeSync(openSync(file, 'a', 0o600));
-  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  const db = new sqlite.Database(file, { timeout: BUSY_TIMEOUT_MS, nativeBinding: sqlite.nativeBinding });
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
@@ -47,7 +47,7 @@ function openAndMigrate(Database: DatabaseConstructor, file: string): SessionSto
   }
 }
 
-export function openSessionStore(Database: DatabaseConstructor, dataDir: string, sessionId: string, now: number): OpenedStore {
+export function openSessionStore(sqlite: SqliteModule, dataDir: string, sessionId: string, now: number): OpenedStore {
   const dir = sessionsDir(dataDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   try {
@@ -57,7 +57,7 @@ export function openSessionStore(Database: DatabaseConstructor, dataDir: string,
   }
   const file = join(dir, sessionFileName(sessionId));
   try {
-    return { store: openAndMigrate(Database, file), notices: [] };
+    return { store: openAndMigrate(sqlite, file), notices: [] };
   } catch (err) {
     if (err instanceof StoreVersionError || !isCorruption(err)) throw err;
     // Keep the damaged file for inspection and start afresh: recording resumes with this call.
@@ -71,7 +71,7 @@ export function openSessionStore(Database: DatabaseConstructor, dataDir: string,
       }
     }
     return {
-      store: openAndMigrate(Database, file),
+      store: openAndMigrate(sqlite, file),
       notices: [`costguard: the session store was damaged and has been set aside as ${aside}; recording continues in a fresh one.`],
     };
   }

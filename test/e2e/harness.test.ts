@@ -136,7 +136,7 @@ describe('e2e harness (real claude CLI, probe plugin, fake API)', () => {
     expect(run.result?.permission_denials).toEqual([expect.objectContaining({ tool_name: 'Bash', tool_use_id: 'toolu_touch' })]);
   });
 
-  it('additionalContext from a PreToolUse hook reaches the next request; systemMessage does not', async () => {
+  it('additionalContext from PreToolUse/PostToolUse/PostToolBatch hooks reaches the next request; systemMessage does not', async () => {
     const { sb, api, plugin } = await setup((sb) => [{ toolUses: [{ id: 'toolu_read_ctx', name: 'Read', input: { file_path: path.join(sb.project, 'notes.txt') } }] }, { text: 'done' }], {
       rules: [
         {
@@ -147,6 +147,8 @@ describe('e2e harness (real claude CLI, probe plugin, fake API)', () => {
             hookSpecificOutput: { hookEventName: 'PreToolUse', additionalContext: 'PROBE-CONTEXT for $TOOL_USE_ID' },
           },
         },
+        { event: 'PostToolUse', toolName: 'Read', output: { hookSpecificOutput: { hookEventName: 'PostToolUse', additionalContext: 'POST-CTX\n\nsecond paragraph' } } },
+        { event: 'PostToolBatch', output: { hookSpecificOutput: { hookEventName: 'PostToolBatch', additionalContext: 'BATCH-CTX' } } },
       ],
     });
 
@@ -157,7 +159,13 @@ describe('e2e harness (real claude CLI, probe plugin, fake API)', () => {
     expect(textOfRequest(api.agentRequests[0]!)).not.toContain('PROBE-CONTEXT');
     const next = api.agentRequests[1]!;
     expect(textOfRequest(next)).toContain('PROBE-CONTEXT for toolu_read_ctx');
-    expect(hookContexts(next)).toContainEqual({ event: 'PreToolUse', tool: 'Read', text: 'PROBE-CONTEXT for toolu_read_ctx' });
+    // Per-tool contexts: <system-reminder> text blocks after the tool_result; PostToolBatch: a role "system" message.
+    expect(hookContexts(next)).toEqual([
+      { event: 'PreToolUse', tool: 'Read', text: 'PROBE-CONTEXT for toolu_read_ctx' },
+      { event: 'PostToolUse', tool: 'Read', text: 'POST-CTX\n\nsecond paragraph' },
+      { event: 'PostToolBatch', text: 'BATCH-CTX' },
+    ]);
+    expect(next.body.messages.at(-1)).toEqual({ role: 'system', content: 'PostToolBatch hook additional context: BATCH-CTX' });
     expect(findToolResult(next, 'toolu_read_ctx')?.isError).toBe(false);
     for (const r of api.requests) expect(r.rawBody).not.toContain('PROBE-FOR-THE-USER-ONLY');
   });
@@ -180,6 +188,33 @@ describe('e2e harness (real claude CLI, probe plugin, fake API)', () => {
     expect(api.exhausted).toBe(0);
     expect(findToolResult(api.agentRequests[1]!, 'toolu_echo')).toMatchObject({ isError: false, content: 'hi-from-bash' });
     expect(run.result?.result).toBe('all done');
+  });
+
+  it('subagent turns consume the script too, tagged with their agent id', async () => {
+    const { sb, api, plugin } = await setup([
+      { toolUses: [{ id: 'toolu_agent', name: 'Agent', input: { description: 'explore', prompt: 'List the files', subagent_type: 'Explore' } }] },
+      { toolUses: [{ id: 'toolu_sub_ls', name: 'Bash', input: { command: 'ls', description: 'List files' } }] }, // subagent
+      { text: 'subagent report: notes.txt' }, // subagent's final answer
+      { text: 'main done' },
+    ]);
+
+    const run = await runClaude({ prompt: 'Explore', cwd: sb.project, home: sb.home, pluginDir: plugin.dir, apiUrl: api.url });
+
+    expect(run.exitCode, describeRun(run)).toBe(0);
+    const agentIds = api.agentRequests.map((r) => r.agentId);
+    expect(agentIds[0]).toBeUndefined();
+    expect(agentIds[1]).toMatch(/^a[0-9a-f]+$/);
+    expect(agentIds[2]).toBe(agentIds[1]);
+    expect(agentIds[3]).toBeUndefined();
+    expect(api.mainAgentRequests).toHaveLength(2);
+    // The subagent gets its own (smaller) tool list and model.
+    expect(api.agentRequests[1]!.body.tools.length).toBeLessThan(api.agentRequests[0]!.body.tools.length);
+    expect(findToolResult(api.agentRequests[3]!, 'toolu_agent')?.content).toContain('subagent report');
+    const subPre = callsFor(plugin, 'PreToolUse', 'toolu_sub_ls')[0]!;
+    expect(subPre.input).toMatchObject({ agent_id: agentIds[1], agent_type: 'Explore' });
+    expect(callsFor(plugin, 'SubagentStop')[0]!.input.agent_transcript_path).toBe(
+      path.join(path.dirname(run.transcriptPath!), run.sessionId!, 'subagents', `agent-${agentIds[1]}.jsonl`),
+    );
   });
 
   it('--resume with /compact: same session, compaction answered outside the script', async () => {

@@ -259,16 +259,18 @@ export function textOfRequest(body: Json, opts: TextOptions = {}): string {
   return out.join('\n');
 }
 
-/**
- * Contents of every `<system-reminder>...</system-reminder>` in the messages, plus the content of
- * every mid-conversation `role: "system"` message.
- */
-export function systemReminders(body: Json, opts: { fromMessage?: number } = {}): string[] {
-  const messages: Json[] = (unwrap(body)?.messages ?? []).slice(opts.fromMessage ?? 0);
-  const out: string[] = [];
+interface ReminderSource {
+  text: string;
+  /** True for a mid-conversation `role: "system"` message (several items joined by blank lines). */
+  systemMessage: boolean;
+}
+
+function reminderSources(body: Json, fromMessage = 0): ReminderSource[] {
+  const messages: Json[] = (unwrap(body)?.messages ?? []).slice(fromMessage);
+  const out: ReminderSource[] = [];
   for (const m of messages) {
     if (m?.role === 'system') {
-      out.push(contentBlocks(m).map((b: Json) => b?.text ?? '').join('\n'));
+      out.push({ text: contentBlocks(m).map((b: Json) => b?.text ?? '').join('\n'), systemMessage: true });
       continue;
     }
     for (const block of contentBlocks(m)) {
@@ -277,12 +279,20 @@ export function systemReminders(body: Json, opts: { fromMessage?: number } = {})
       if (block?.type === 'tool_result') texts.push(toolResultText(block.content));
       for (const t of texts) {
         for (const match of t.matchAll(/<system-reminder>\n?([\s\S]*?)\n?<\/system-reminder>/g)) {
-          out.push(match[1] ?? '');
+          out.push({ text: match[1] ?? '', systemMessage: false });
         }
       }
     }
   }
   return out;
+}
+
+/**
+ * Contents of every `<system-reminder>...</system-reminder>` in the messages, plus the content of
+ * every mid-conversation `role: "system"` message.
+ */
+export function systemReminders(body: Json, opts: { fromMessage?: number } = {}): string[] {
+  return reminderSources(body, opts.fromMessage).map((r) => r.text);
 }
 
 export interface HookContext {
@@ -293,24 +303,32 @@ export interface HookContext {
   text: string;
 }
 
+/** Blocks Claude Code puts into the same `role: "system"` message as SessionStart/UserPromptSubmit contexts. */
+const SYSTEM_MESSAGE_SECTIONS = ['\n\nAvailable agent types for the Agent tool:', '\n\nThe following skills are available'];
+
 /**
  * `hookSpecificOutput.additionalContext` values that reached the model, parsed from the
- * "<Event>[:<Tool>] hook additional context: <text>" lines Claude Code writes. Best effort: inside a
- * `role: "system"` message several contexts are joined by blank lines, so a context that itself
- * contains a blank line is cut there. Assert with `textOfRequest(...)` when that matters.
+ * "<Event>[:<Tool>] hook additional context: <text>" items Claude Code writes: one per
+ * `<system-reminder>` for per-tool events, and inside `role: "system"` messages for SessionStart,
+ * UserPromptSubmit and PostToolBatch. Best effort for the latter: items there are joined by blank
+ * lines, so a context is cut at the next hook item or at a known listing (agent types, skills).
  */
 export function hookContexts(body: Json, opts: { fromMessage?: number } = {}): HookContext[] {
   const out: HookContext[] = [];
   const re = /(?:^|\n)([A-Za-z]+)(?::([^\s:]+))? hook additional context: /g;
-  for (const reminder of systemReminders(body, opts)) {
-    const starts = [...reminder.matchAll(re)];
+  for (const src of reminderSources(body, opts.fromMessage)) {
+    const starts = [...src.text.matchAll(re)];
     starts.forEach((m, i) => {
       const begin = (m.index ?? 0) + m[0].length;
       const next = starts[i + 1];
-      let end = next ? (next.index ?? reminder.length) : reminder.length;
-      const para = reminder.indexOf('\n\n', begin);
-      if (para !== -1 && para < end) end = para;
-      out.push({ event: m[1] ?? '', ...(m[2] ? { tool: m[2] } : {}), text: reminder.slice(begin, end).trim() });
+      let end = next ? (next.index ?? src.text.length) : src.text.length;
+      if (src.systemMessage) {
+        for (const header of SYSTEM_MESSAGE_SECTIONS) {
+          const at = src.text.indexOf(header, begin);
+          if (at !== -1 && at < end) end = at;
+        }
+      }
+      out.push({ event: m[1] ?? '', ...(m[2] ? { tool: m[2] } : {}), text: src.text.slice(begin, end).trim() });
     });
   }
   return out;

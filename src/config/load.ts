@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { resolveConfig, type ConfigLayer, type ResolvedConfig } from './resolve.js';
 import { readPluginOptions } from './plugin-options.js';
+import { shortHash } from '../shared/hash.js';
 
 export interface ConfigPaths {
   userFile: string;
@@ -46,4 +47,48 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, pr
   }
   const resolved = resolveConfig(layers);
   return { ...resolved, problems: [...unreadable, ...resolved.problems], files };
+}
+
+function fingerprint(file: string | undefined): string {
+  if (!file) return '-';
+  try {
+    const st = statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'error';
+  }
+}
+
+interface CachedConfig {
+  v: 1;
+  key: string;
+  resolved: ResolvedConfig;
+}
+
+/**
+ * loadConfig, memoized on disk: while neither config file nor any plugin option changed, a hook
+ * reuses the result validated by an earlier hook instead of building and running the schema again
+ * (~3 ms of every tool call). Any failure to use the cache falls back to a full load.
+ */
+export function loadConfigCached(env: Readonly<Record<string, string | undefined>>, projectDir: string | undefined, cacheDir: string): ResolvedConfig & { files: ConfigPaths } {
+  const files = locateConfigFiles(env, projectDir);
+  const key = JSON.stringify([files.userFile, fingerprint(files.userFile), files.projectFile ?? '', fingerprint(files.projectFile), readPluginOptions(env)]);
+  const cacheFile = join(cacheDir, 'config-cache', `${shortHash(`${files.userFile}\0${files.projectFile ?? ''}`)}.json`);
+  try {
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as CachedConfig;
+    if (cached.v === 1 && cached.key === key && typeof cached.resolved?.config === 'object') return { ...cached.resolved, files };
+  } catch {
+    // no cache yet, or unreadable: load for real
+  }
+  const loaded = loadConfig(env, projectDir);
+  try {
+    mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    const entry: CachedConfig = { v: 1, key, resolved: { config: loaded.config, problems: loaded.problems } };
+    writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
+    renameSync(tmp, cacheFile);
+  } catch {
+    // a cache that cannot be written only costs time
+  }
+  return loaded;
 }

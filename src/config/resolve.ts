@@ -88,7 +88,7 @@ function validateLayer(layer: ConfigLayer): { value: Json; problems: ConfigProbl
   const value = structuredClone(layer.value);
   // Bounded: every round removes at least one key.
   for (let round = 0; round < 50; round++) {
-    const res = configSchema.safeParse(value);
+    const res = configSchema().safeParse(value);
     if (res.success) break;
     let removed = false;
     for (const issue of res.error.issues) {
@@ -113,9 +113,9 @@ export function resolveConfig(layers: readonly ConfigLayer[]): ResolvedConfig {
     problems.push(...checked.problems);
     merged = deepMerge(merged, checked.value);
   }
-  const res = configSchema.safeParse(merged);
+  const res = configSchema().safeParse(merged);
   // Each layer was valid on its own and merging valid objects stays valid; the fallback is belt and braces.
-  return { config: res.success ? res.data : defaultConfig, problems };
+  return { config: res.success ? res.data : defaultConfig(), problems };
 }
 
 export function formatProblem(p: ConfigProblem): string {

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import loadPicomatch from './picomatch-lazy.cjs';
 import type { Config } from '../config/schema.js';
 import type { ReadSpan } from './read-spans.js';
 import type { Verdict } from './types.js';
@@ -67,7 +67,7 @@ function describeSpan(s: { start: number; end: number | null }): string {
 
 export function compileIgnore(globs: readonly string[]): (path: string, cwd: string | undefined) => boolean {
   if (globs.length === 0) return () => false;
-  const match = picomatch([...globs], { dot: true });
+  const match = loadPicomatch()([...globs], { dot: true });
   return (path, cwd) => {
     if (match(path)) return true;
     if (cwd && path.startsWith(`${cwd}/`)) return match(path.slice(cwd.length + 1));

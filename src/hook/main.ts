@@ -1,4 +1,4 @@
-import { readSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { runHook } from './run.js';
 
 /** Larger payloads (a multi-MB Write) are still read whole; beyond this we stop and fail open. */
@@ -32,7 +32,8 @@ function readStdin(): string {
 // The one catch of the process: whatever happens, exit 0 so the tool call proceeds.
 try {
   const out = runHook(readStdin(), process.env, Date.now());
-  if (out) process.stdout.write(`${JSON.stringify(out)}\n`);
+  // fs.writeSync, not process.stdout: creating the stdout stream loads Node's stream modules (~1 ms).
+  if (out) writeSync(1, `${JSON.stringify(out)}\n`);
 } catch {
   // runHook already fails open; this guards against a failure to read stdin or write stdout.
 }

@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadConfigCached } from '../config/load.js';
+import { shortHash } from '../shared/hash.js';
 import { formatProblem } from '../config/resolve.js';
 import { loadSqlite } from '../store/native.js';
 import { openSessionStore, sessionFileName } from '../store/open.js';
 import { handleEvent } from './handle.js';
 import { claimFileNotice, logError } from './log.js';
 import { buildOutput, type HookOutput } from './output.js';
-import { HANDLED_EVENTS, hookPayloadSchema } from './payload.js';
+import { isHandledEvent, parsePayload } from './payload.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -17,9 +17,6 @@ export function resolveDataDir(env: Env): string {
   return join(claudeDir, 'plugins', 'data', 'costguard-inline');
 }
 
-function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 12);
-}
 
 /** Classifies an internal error for the one-time user notice; the log has the details. */
 function describeFailure(err: unknown): { kind: string; message: string } {
@@ -43,6 +40,9 @@ function describeFailure(err: unknown): { kind: string; message: string } {
  * verdict may block.
  */
 export function runHook(raw: string, env: Env, now: number): HookOutput | undefined {
+  // COSTGUARD_TRACE=1: phase timings (ms since process start) on stderr, for the latency benchmark.
+  const mark = env.COSTGUARD_TRACE ? (label: string) => process.stderr.write(`${label} ${performance.now().toFixed(2)}\n`) : () => {};
+  mark('start');
   const dataDir = resolveDataDir(env);
   let sessionKey = 'unknown-session';
   let event = 'unknown';
@@ -55,19 +55,19 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
       return undefined;
     }
     const name = (json as { hook_event_name?: unknown } | null)?.hook_event_name;
-    if (typeof name !== 'string' || !HANDLED_EVENTS.has(name)) return undefined; // not ours: no I/O at all
+    if (!isHandledEvent(name)) return undefined; // not ours: no I/O at all
     event = name;
-    const parsed = hookPayloadSchema.safeParse(json);
+    const parsed = parsePayload(name, json);
     if (!parsed.success) {
-      const where = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      logError(dataDir, `hook ${name}`, `payload rejected: ${where}`);
+      logError(dataDir, `hook ${name}`, `payload rejected: ${parsed.issues}`);
       return undefined;
     }
     const payload = parsed.data;
+    mark('parsed');
     sessionKey = sessionFileName(payload.session_id).replace(/\.sqlite$/, '');
 
     const notices: string[] = [];
-    const { config, problems } = loadConfig(env, env.CLAUDE_PROJECT_DIR || payload.cwd);
+    const { config, problems } = loadConfigCached(env, env.CLAUDE_PROJECT_DIR || payload.cwd, dataDir);
     if (problems.length > 0) {
       const text = problems.map(formatProblem);
       if (claimFileNotice(dataDir, `${sessionKey}-config-${shortHash(text.join('\n'))}`)) {
@@ -76,13 +76,19 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
       }
     }
 
-    const opened = openSessionStore(loadSqlite(dataDir), dataDir, payload.session_id, now);
+    mark('config');
+    const sqlite = loadSqlite(dataDir);
+    mark('sqlite');
+    const opened = openSessionStore(sqlite, dataDir, payload.session_id, now);
+    mark('opened');
     notices.push(...opened.notices);
     try {
       const result = handleEvent({ store: opened.store, config, now }, payload);
+      mark('handled');
       return buildOutput(event, result, notices);
     } finally {
       opened.store[Symbol.dispose]();
+      mark('closed');
     }
   } catch (err) {
     logError(dataDir, `hook ${event}`, err);

@@ -7,6 +7,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   INSERT INTO meta (key, value) VALUES ('seq', '0'), ('last_prompt_seq', '0'), ('compactions', '0');
 
+  -- Running session totals, kept by upsertUsage so a hook never sums the whole usage table.
+  CREATE TABLE totals (id INTEGER PRIMARY KEY CHECK (id = 1), cost_usd REAL NOT NULL, unpriced INTEGER NOT NULL);
+  INSERT INTO totals (id, cost_usd, unpriced) VALUES (1, 0, 0);
+
   -- One row per tool call of the main agent or a subagent.
   CREATE TABLE calls (
     tool_use_id TEXT PRIMARY KEY,
@@ -64,7 +68,7 @@ export const MIGRATIONS: readonly string[] = [
     timestamp TEXT NOT NULL,
     PRIMARY KEY (message_id, request_id)
   );
-  CREATE INDEX usage_by_agent ON usage (agent_key);
+  CREATE INDEX usage_by_agent_time ON usage (agent_key, timestamp);
 
   -- Byte offsets already read, per transcript file.
   CREATE TABLE cursors (path TEXT PRIMARY KEY, offset INTEGER NOT NULL, malformed_lines INTEGER NOT NULL DEFAULT 0);

@@ -1,5 +1,5 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
-import type { CallRecord, Outcome } from '../guards/types.js';
+import { FAILED_OUTCOMES, type CallRecord, type Outcome } from '../guards/types.js';
 import type { PriorRead } from '../guards/duplicate-read.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
@@ -137,20 +137,31 @@ export class SessionStore implements Disposable {
     return row?.outcome;
   }
 
-  /** This agent's completed calls since the user's last prompt, newest first (denied and pending left out). */
-  recentCalls(agentKey: string, limit: number): CallRecord[] {
+  /**
+   * This agent's completed calls since the user's last prompt, newest first (denied and pending left
+   * out), up to and including the first that did not fail: all a streak needs, however long the history.
+   */
+  recentCalls(agentKey: string, max: number): CallRecord[] {
     const rows = this.stmt(
       `SELECT tool_use_id, tool_name, summary, outcome, error FROM calls
        WHERE agent_key = ? AND done_seq > ? AND outcome NOT IN ('pending', 'denied')
-       ORDER BY done_seq DESC LIMIT ?`,
-    ).all(agentKey, this.metaNumber('last_prompt_seq'), limit) as Array<{
+       ORDER BY done_seq DESC`,
+    ).iterate(agentKey, this.metaNumber('last_prompt_seq')) as IterableIterator<{
       tool_use_id: string;
       tool_name: string;
       summary: string;
       outcome: Outcome;
       error: string | null;
     }>;
-    return rows.map((r) => ({ toolUseId: r.tool_use_id, toolName: r.tool_name, summary: r.summary, outcome: r.outcome, error: r.error ?? undefined }));
+    const out: CallRecord[] = [];
+    for (const r of rows) {
+      out.push({ toolUseId: r.tool_use_id, toolName: r.tool_name, summary: r.summary, outcome: r.outcome, error: r.error ?? undefined });
+      if (out.length >= max || (!FAILED_OUTCOMES.has(r.outcome) && r.outcome !== 'interrupted')) {
+        rows.return?.();
+        break;
+      }
+    }
+    return out;
   }
 
   recordEvent(kind: string, agentKey: string | undefined, at: number, detail?: string): number {
@@ -212,20 +223,24 @@ export class SessionStore implements Disposable {
     ).run(path, offset, malformedLines);
   }
 
-  /** Counts a response once; a later, more complete line of the same response (more output tokens) replaces it. */
+  /**
+   * Counts a response once; a later, more complete line of the same response (more output tokens)
+   * replaces it. Keeps the session totals in step, so reading them costs the same at any history size.
+   */
   upsertUsage(u: UsageRow): void {
+    const old = this.stmt(`SELECT output_tokens, cost_usd FROM usage WHERE message_id = ? AND request_id = ?`).get(u.messageId, u.requestId) as
+      | { output_tokens: number; cost_usd: number | null }
+      | undefined;
+    if (old && u.outputTokens <= old.output_tokens) return;
     this.stmt(
-      `INSERT INTO usage (message_id, request_id, agent_key, model, input_tokens, output_tokens, cache_creation_tokens,
+      `INSERT OR REPLACE INTO usage (message_id, request_id, agent_key, model, input_tokens, output_tokens, cache_creation_tokens,
                           cache_creation_5m_tokens, cache_creation_1h_tokens, cache_read_tokens, cost_usd, timestamp)
        VALUES (@messageId, @requestId, @agentKey, @model, @inputTokens, @outputTokens, @cacheCreationTokens,
-               @cacheCreation5mTokens, @cacheCreation1hTokens, @cacheReadTokens, @costUsd, @timestamp)
-       ON CONFLICT (message_id, request_id) DO UPDATE SET
-         input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-         cache_creation_tokens = excluded.cache_creation_tokens, cache_creation_5m_tokens = excluded.cache_creation_5m_tokens,
-         cache_creation_1h_tokens = excluded.cache_creation_1h_tokens, cache_read_tokens = excluded.cache_read_tokens,
-         cost_usd = excluded.cost_usd
-       WHERE excluded.output_tokens > usage.output_tokens`,
+               @cacheCreation5mTokens, @cacheCreation1hTokens, @cacheReadTokens, @costUsd, @timestamp)`,
     ).run(u);
+    const costDelta = (u.costUsd ?? 0) - (old?.cost_usd ?? 0);
+    const unpricedDelta = (u.costUsd === null ? 1 : 0) - (old && old.cost_usd === null ? 1 : 0);
+    this.stmt(`UPDATE totals SET cost_usd = cost_usd + ?, unpriced = unpriced + ? WHERE id = 1`).run(costDelta, unpricedDelta);
   }
 
   /** The agent's context size: input + cache tokens of its latest response. */
@@ -238,10 +253,7 @@ export class SessionStore implements Disposable {
   }
 
   sessionCost(): { usd: number; unpriced: number } {
-    const row = this.stmt(
-      `SELECT coalesce(sum(cost_usd), 0) AS usd, count(*) - count(cost_usd) AS unpriced FROM usage`,
-    ).get() as { usd: number; unpriced: number };
-    return row;
+    return this.stmt(`SELECT cost_usd AS usd, unpriced FROM totals WHERE id = 1`).get() as { usd: number; unpriced: number };
   }
 
   /** Returns true the first time a key is claimed: for warnings and notices given once. */

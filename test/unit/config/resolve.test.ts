@@ -18,7 +18,7 @@ describe('resolveConfig', () => {
       sessionCost: { warnUsd: 5, blockUsd: null },
       pricing: {},
     });
-    expect(config).toEqual(defaultConfig);
+    expect(config).toEqual(defaultConfig());
   });
 
   it('lets later layers win, merging objects key by key', () => {

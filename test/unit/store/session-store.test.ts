@@ -146,3 +146,14 @@ describe('SessionStore reads, notices, cursors', () => {
     expect(s.db.prepare('SELECT malformed_lines FROM cursors').get()).toEqual({ malformed_lines: 3 });
   });
 });
+
+describe('SessionStore recentCalls on a long history', () => {
+  it('stops at the first call that did not fail', () => {
+    const s = memoryStore();
+    for (let i = 0; i < 500; i++) s.finishCall(finish(`ok${i}`, 'ok'));
+    s.finishCall(finish('f1', 'error'));
+    s.finishCall(finish('i1', 'interrupted'));
+    s.finishCall(finish('f2', 'rejected'));
+    expect(s.recentCalls('main', 200).map((c) => c.toolUseId)).toEqual(['f2', 'i1', 'f1', 'ok499']);
+  });
+});

@@ -1,0 +1,3 @@
+import type picomatch from 'picomatch';
+declare function loadPicomatch(): typeof picomatch;
+export = loadPicomatch;

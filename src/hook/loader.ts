@@ -1,0 +1,70 @@
+/**
+ * The hook's entry: runs the bundled core (dist/hook-core.cjs) with a V8 code cache kept in the
+ * plugin's data dir. Compiling the ~100 KB core on every tool call was the largest part of the
+ * hook's start-up beyond Node's own; with the cache a hook costs about 1.3× a bare `node -e 0`
+ * instead of 1.6× (BENCHMARKS.md). Node 22's module.enableCompileCache() does the same, but Claude
+ * Code users run Node 20 too.
+ *
+ * Everything here fails soft: without a data dir, or with an unreadable, stale or rejected cache,
+ * the core is compiled as usual. The core has its own single catch that decides what is printed.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Script } from 'node:vm';
+
+declare const __CORE_ID__: string;
+
+const core = join(__dirname, 'hook-core.cjs');
+
+function cacheFile(): string | undefined {
+  const dataDir = process.env.CLAUDE_PLUGIN_DATA;
+  if (!dataDir) return undefined;
+  // The cache is only valid for this exact core and this exact V8.
+  return join(dataDir, 'cache', `hook-core-${__CORE_ID__}-${process.version}-${process.arch}.v8cache`);
+}
+
+function writeCache(file: string, data: Buffer): void {
+  try {
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file); // atomic: concurrent hooks never read a half-written cache
+  } catch {
+    // a cache that cannot be written only costs time
+  }
+}
+
+function run(): void {
+  const source = readFileSync(core, 'utf8');
+  const file = cacheFile();
+  let cachedData: Buffer | undefined;
+  if (file) {
+    try {
+      cachedData = readFileSync(file);
+    } catch {
+      // first run for this core and Node: compiled below and cached at exit
+    }
+  }
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+    filename: core,
+    ...(cachedData ? { cachedData } : {}),
+  });
+  if (file && (!cachedData || script.cachedDataRejected)) {
+    // At exit, so the functions compiled lazily during this run are in the cache too.
+    process.once('exit', () => writeCache(file, script.createCachedData()));
+  }
+  const mod = { exports: {} };
+  (script.runInThisContext() as (...args: unknown[]) => void)(mod.exports, require, mod, core, __dirname);
+}
+
+try {
+  run();
+} catch {
+  // Last resort: the core itself, compiled the ordinary way.
+  require(core);
+}

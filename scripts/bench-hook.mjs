@@ -104,7 +104,7 @@ function benchSize(mb) {
 
   // Catch up once (a real session reaches this state incrementally), then record hundreds of calls.
   for (let k = 0; k < 64; k++) {
-    runHook(env, { ...common, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'true' }, tool_use_id: `warm${k}` });
+    runHook(env, { ...common, hook_event_name: 'Stop' });
     const db = new Database(join(dataDir, 'sessions', `${SESSION}.sqlite`));
     const row = db.prepare('SELECT offset FROM cursors WHERE path = ?').get(transcript);
     db.close();
@@ -129,15 +129,16 @@ function benchSize(mb) {
   const hooked = [];
   let flagged = 0;
   for (let k = 0; k < runs; k++) {
-    // Each turn appends one response and its tool result, as a live session does between two tool calls.
-    appendFileSync(transcript, `${assistantLine(next)}\n${userLine(next)}\n`);
-    next++;
-    const payload = JSON.stringify({ ...common, hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: file }, tool_use_id: `toolu_b${k}` });
+    // As live: the response that issues the call is in the transcript at PreToolUse; its result after.
+    appendFileSync(transcript, `${assistantLine(next)}\n`);
+    const payload = JSON.stringify({ ...common, hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: file }, tool_use_id: `toolu_t${next}` });
     bare.push(timeOnce(['-e', '0'], '', env));
     const t = process.hrtime.bigint();
     const r = spawnSync(process.execPath, [hook], { input: payload, env, encoding: 'utf8' });
     hooked.push(Number(process.hrtime.bigint() - t) / 1e6);
     if (r.stdout.includes('duplicate read')) flagged++;
+    appendFileSync(transcript, `${userLine(next)}\n`);
+    next++;
   }
   const size = statSync(transcript).size;
   if (args.includes('--keep')) console.log(`kept ${dir}`);

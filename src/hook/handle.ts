@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
 import { combineVerdicts, evaluatePreToolUse, type CombinedVerdict } from '../guards/index.js';
 import { compileIgnore, type FileStamp } from '../guards/duplicate-read.js';
@@ -12,6 +12,19 @@ import { errorText, rejectionText, summarizeInput, targetPathOf } from './summar
 
 /** How many recent calls the streak looks at; a streak longer than this is still "over the limit". */
 const STREAK_WINDOW = 200;
+
+/**
+ * Claude Code writes the response that issued a tool call to the transcript asynchronously: under
+ * load its PreToolUse can run before the line is on disk (seen in e2e runs). Deciding then would use
+ * the previous response's context size and let a call past the limit through, so PreToolUse waits,
+ * polling, for the issuing line, up to this long; the usual case waits 0 ms.
+ */
+const TRANSCRIPT_WAIT_MS = 1500;
+const TRANSCRIPT_POLL_MS = 10;
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
 
 export interface HandleContext {
   store: SessionStore;
@@ -58,9 +71,10 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
     const stamp = stampOf(span.path);
     if (stamp) stamps.set(span.path, stamp);
   }
+  const toolUseId = p.tool_use_id;
+  waitForIssuingResponse(ctx, p);
   return store.write(() => {
     ingestAll(ctx, p);
-    const toolUseId = p.tool_use_id;
     if (toolUseId) {
       store.startCall({
         toolUseId,
@@ -104,6 +118,26 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
     }
     return resultOf(verdict);
   });
+}
+
+/** See TRANSCRIPT_WAIT_MS. Polls outside any transaction, so parallel hooks are never held up. */
+function waitForIssuingResponse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): void {
+  const id = p.tool_use_id;
+  if (!id || !p.transcript_path) return;
+  const seen = () => ctx.store.write(() => (ingestAll(ctx, p), ctx.store.isInTranscript(id)));
+  if (seen()) return;
+  // No transcript at all (not persisted, or not created yet), or a session where waiting already
+  // failed twice: waiting would only slow every call down.
+  if (!existsSync(p.transcript_path) || ctx.store.countEvents('transcript_wait_timeout') >= 2) return;
+  const started = Date.now();
+  while (Date.now() - started < TRANSCRIPT_WAIT_MS) {
+    sleep(TRANSCRIPT_POLL_MS);
+    if (seen()) {
+      ctx.store.write(() => ctx.store.recordEvent('transcript_wait', agentKeyOf(p), ctx.now, `${Date.now() - started} ms ${id}`));
+      return;
+    }
+  }
+  ctx.store.write(() => ctx.store.recordEvent('transcript_wait_timeout', agentKeyOf(p), ctx.now, `${TRANSCRIPT_WAIT_MS} ms ${id}`));
 }
 
 /** Drops warnings already given (each once-key is claimed once per session). */

@@ -50,6 +50,18 @@ export function ingestTranscript(store: SessionStore, target: IngestTarget, pric
     });
   }
 
+  for (const t of chunk.toolUses) {
+    store.noteToolUse({
+      toolUseId: t.toolUseId,
+      agentKey: t.agentId ?? defaultAgent,
+      agentType: target.agentType,
+      toolName: t.name,
+      summary: summarizeInput(t.name, t.input),
+      targetPath: undefined,
+      at: Date.parse(t.timestamp) || now,
+    });
+  }
+
   if (chunk.toolResults.length > 0) {
     const uses = new Map(chunk.toolUses.map((t) => [t.toolUseId, t]));
     for (const r of chunk.toolResults) {

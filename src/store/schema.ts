@@ -26,7 +26,8 @@ export const MIGRATIONS: readonly string[] = [
     started_at INTEGER,               -- epoch ms
     ended_at INTEGER,
     duration_ms INTEGER,
-    done_seq INTEGER                  -- completion order (meta.seq), for streaks
+    done_seq INTEGER,                 -- completion order (meta.seq), for streaks
+    in_transcript INTEGER NOT NULL DEFAULT 0  -- its tool_use block was read from the transcript
   );
   CREATE INDEX calls_by_agent_done ON calls (agent_key, done_seq);
 

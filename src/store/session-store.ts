@@ -126,6 +126,22 @@ export class SessionStore implements Disposable {
     });
   }
 
+  /**
+   * A tool_use block read from the transcript: creates the call if no hook reported it yet, and
+   * marks it seen, which tells PreToolUse that the response that issued it (and its usage) is in.
+   */
+  noteToolUse(c: CallStart): void {
+    this.stmt(
+      `INSERT INTO calls (tool_use_id, agent_key, agent_type, tool_name, summary, target_path, outcome, started_at, in_transcript)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, 1) ON CONFLICT (tool_use_id) DO UPDATE SET in_transcript = 1`,
+    ).run(c.toolUseId, c.agentKey, c.agentType ?? null, c.toolName, c.summary, c.targetPath ?? null, c.at);
+  }
+
+  isInTranscript(toolUseId: string): boolean {
+    const row = this.stmt(`SELECT in_transcript FROM calls WHERE tool_use_id = ?`).get(toolUseId) as { in_transcript: number } | undefined;
+    return row?.in_transcript === 1;
+  }
+
   markGuarded(toolUseId: string, guard: string, message: string, denied: boolean): void {
     this.stmt(
       `UPDATE calls SET guard = ?, guard_message = ?, outcome = CASE WHEN ? THEN 'denied' ELSE outcome END WHERE tool_use_id = ?`,
@@ -168,6 +184,10 @@ export class SessionStore implements Disposable {
     const seq = this.nextSeq();
     this.stmt(`INSERT INTO events (seq, kind, agent_key, at, detail) VALUES (?, ?, ?, ?, ?)`).run(seq, kind, agentKey ?? null, at, detail ?? null);
     return seq;
+  }
+
+  countEvents(kind: string): number {
+    return (this.stmt(`SELECT count(*) AS n FROM events WHERE kind = ?`).get(kind) as { n: number }).n;
   }
 
   /** A user prompt ends every streak (the user has been heard). */

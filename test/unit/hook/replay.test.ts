@@ -88,7 +88,7 @@ describe('replaying the captured 2.1.197 session through the hook', () => {
 
   it('lets the next user prompt lift the block', () => {
     const env = s.env;
-    const common = { session_id: SESSION_ID, transcript_path: s.transcript, cwd: s.project };
+    const common = { session_id: SESSION_ID, cwd: s.project };
     const pre = (id: string) => runHook(JSON.stringify({ ...common, hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'false' }, tool_use_id: id }), env, T0 + 10_000);
     const fail = (id: string) =>
       runHook(JSON.stringify({ ...common, hook_event_name: 'PostToolUseFailure', tool_name: 'Bash', tool_input: { command: 'false' }, tool_use_id: id, error: 'Exit code 1' }), env, T0 + 10_000);

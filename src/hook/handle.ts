@@ -64,6 +64,7 @@ function ingestAll(ctx: HandleContext, p: HookPayload): void {
 function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Result {
   const { store, config, now } = ctx;
   const agentKey = agentKeyOf(p);
+  const toolUseId = p.tool_use_id;
   const requested: ReadSpan[] = (config.duplicateReads.action !== 'off' && describeReads(p.tool_name, p.tool_input, p.cwd)) || [];
   // stat outside the transaction: it touches the user's files, not the store.
   const stamps = new Map<string, FileStamp>();
@@ -71,10 +72,8 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
     const stamp = stampOf(span.path);
     if (stamp) stamps.set(span.path, stamp);
   }
-  const toolUseId = p.tool_use_id;
-  waitForIssuingResponse(ctx, p);
-  return store.write(() => {
-    ingestAll(ctx, p);
+
+  const decide = (): Result => {
     if (toolUseId) {
       store.startCall({
         toolUseId,
@@ -92,14 +91,7 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
         retry: { agentKey, recentCalls: store.recentCalls(agentKey, STREAK_WINDOW) },
         duplicateRead:
           requested.length > 0
-            ? {
-                agentKey,
-                cwd: p.cwd,
-                requested,
-                priorReads: store.priorReads(agentKey, requested.map((s) => s.path)),
-                currentStamps: stamps,
-                now,
-              }
+            ? { agentKey, cwd: p.cwd, requested, priorReads: store.priorReads(agentKey, requested.map((s) => s.path)), currentStamps: stamps, now }
             : undefined,
         thresholds: {
           agentKey,
@@ -117,22 +109,38 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
       store.markGuarded(toolUseId, verdict.guards.join(','), verdict.deny ?? verdict.context ?? '', verdict.deny !== undefined);
     }
     return resultOf(verdict);
+  };
+
+  // The usual case is one transaction: the issuing response is already in the transcript.
+  const early = store.write(() => {
+    ingestAll(ctx, p);
+    return mustWaitForTranscript(ctx, p) ? undefined : decide();
   });
+  if (early) return early;
+  waitForIssuingResponse(ctx, p);
+  return store.write(() => {
+    ingestAll(ctx, p);
+    return decide();
+  });
+}
+
+/**
+ * The response that issued this call is not in the transcript yet, and waiting for it makes sense:
+ * there is a transcript, and waiting has not already failed twice in this session.
+ */
+function mustWaitForTranscript(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): boolean {
+  const id = p.tool_use_id;
+  if (!id || !p.transcript_path || ctx.store.isInTranscript(id)) return false;
+  return existsSync(p.transcript_path) && ctx.store.countEvents('transcript_wait_timeout') < 2;
 }
 
 /** See TRANSCRIPT_WAIT_MS. Polls outside any transaction, so parallel hooks are never held up. */
 function waitForIssuingResponse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): void {
-  const id = p.tool_use_id;
-  if (!id || !p.transcript_path) return;
-  const seen = () => ctx.store.write(() => (ingestAll(ctx, p), ctx.store.isInTranscript(id)));
-  if (seen()) return;
-  // No transcript at all (not persisted, or not created yet), or a session where waiting already
-  // failed twice: waiting would only slow every call down.
-  if (!existsSync(p.transcript_path) || ctx.store.countEvents('transcript_wait_timeout') >= 2) return;
+  const id = p.tool_use_id as string;
   const started = Date.now();
   while (Date.now() - started < TRANSCRIPT_WAIT_MS) {
     sleep(TRANSCRIPT_POLL_MS);
-    if (seen()) {
+    if (ctx.store.write(() => (ingestAll(ctx, p), ctx.store.isInTranscript(id)))) {
       ctx.store.write(() => ctx.store.recordEvent('transcript_wait', agentKeyOf(p), ctx.now, `${Date.now() - started} ms ${id}`));
       return;
     }

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import { loadConfigCached } from '../config/load.js';
 import { shortHash } from '../shared/hash.js';
 import { formatProblem } from '../config/resolve.js';
-import { loadSqlite } from '../store/native.js';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadSqlite, type SqliteModule } from '../store/native.js';
+import { installNativeModule } from '../store/native-install.js';
 import { openSessionStore, sessionFileName } from '../store/open.js';
 import { handleEvent } from './handle.js';
 import { claimFileNotice, logError } from './log.js';
@@ -23,7 +25,10 @@ function describeFailure(err: unknown): { kind: string; message: string } {
   const code = String((err as { code?: unknown }).code ?? '');
   const msg = err instanceof Error ? err.message : String(err);
   if (/better-sqlite3|NODE_MODULE_VERSION|\.node\b/.test(msg)) {
-    return { kind: 'native', message: 'its SQLite module (better-sqlite3) could not be loaded, so tool calls are not being recorded or guarded' };
+    return {
+      kind: 'native',
+      message: 'its SQLite module (better-sqlite3) is not installed for this Node version yet, so tool calls are not being recorded or guarded; it is installed at the next session start',
+    };
   }
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return { kind: 'busy', message: 'its session store stayed locked too long, so a tool call went unguarded' };
@@ -32,6 +37,62 @@ function describeFailure(err: unknown): { kind: string; message: string } {
     return { kind: 'storage', message: `its data directory cannot be written (${code}), so tool calls are not being recorded or guarded` };
   }
   return { kind: 'internal', message: 'it hit an internal error, so a tool call went unguarded' };
+}
+
+const RETRY_FAILED_INSTALL_MS = 60 * 60_000;
+
+/**
+ * At SessionStart, installs better-sqlite3's addon into the data dir when no usable one exists
+ * (a fresh plugin install, or a new Node ABI), so the very first session is guarded. A failed
+ * install is retried at most hourly, not at every session start.
+ */
+function provideSqlite(dataDir: string, sessionKey: string, notices: string[]): SqliteModule {
+  try {
+    return loadSqlite(dataDir);
+  } catch (loadError) {
+    const failedMarker = join(dataDir, 'native', '.last-failure');
+    const lastFailure = readRecentFailure(failedMarker);
+    if (lastFailure) {
+      if (claimFileNotice(dataDir, `${sessionKey}-native-failed`)) {
+        notices.push(`costguard: inactive: its SQLite module could not be installed (${lastFailure}). It retries within the hour; details in ${join(dataDir, 'costguard.log')}.`);
+      }
+      claimFileNotice(dataDir, `${sessionKey}-error-native`); // told above; not again by the generic notice
+      throw new NativeUnavailable(notices.join('\n'), { cause: loadError });
+    }
+    const result = installNativeModule(dataDir);
+    logError(dataDir, 'native install', `${result.status} in ${result.ms} ms: ${result.detail}`);
+    if (result.status === 'installed') {
+      notices.push(`costguard: installed its SQLite module (${result.detail}) in ${(result.ms / 1000).toFixed(1)} s; this session is guarded.`);
+      claimFileNotice(dataDir, `${sessionKey}-native-ready`);
+      return loadSqlite(dataDir);
+    }
+    if (result.status === 'failed') {
+      try {
+        mkdirSync(join(dataDir, 'native'), { recursive: true });
+        writeFileSync(failedMarker, `${Date.now()}\n${result.detail}`);
+      } catch {
+        // the notice below still tells the user
+      }
+    }
+    claimFileNotice(dataDir, `${sessionKey}-error-native`); // this notice replaces the generic one
+    notices.push(
+      result.status === 'busy'
+        ? 'costguard: another session is still installing its SQLite module; this session starts unguarded.'
+        : `costguard: inactive: its SQLite module could not be installed (${result.detail}). Tool calls are not recorded or guarded; it retries within the hour. Details in ${join(dataDir, 'costguard.log')}.`,
+    );
+    throw new NativeUnavailable(notices.join('\n'));
+  }
+}
+
+class NativeUnavailable extends Error {}
+
+function readRecentFailure(marker: string): string | undefined {
+  try {
+    const [at, ...detail] = readFileSync(marker, 'utf8').split('\n');
+    return Date.now() - Number(at) < RETRY_FAILED_INSTALL_MS ? detail.join(' ') : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -77,7 +138,7 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
     }
 
     mark('config');
-    const sqlite = loadSqlite(dataDir);
+    const sqlite = payload.hook_event_name === 'SessionStart' ? provideSqlite(dataDir, sessionKey, notices) : loadSqlite(dataDir);
     mark('sqlite');
     const opened = openSessionStore(sqlite, dataDir, payload.session_id, now);
     mark('opened');
@@ -91,6 +152,7 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
       mark('closed');
     }
   } catch (err) {
+    if (err instanceof NativeUnavailable) return err.message ? { systemMessage: err.message } : undefined;
     logError(dataDir, `hook ${event}`, err);
     const failure = describeFailure(err);
     if (claimFileNotice(dataDir, `${sessionKey}-error-${failure.kind}`)) {

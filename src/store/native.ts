@@ -19,9 +19,16 @@ export const BETTER_SQLITE3_VERSION = '12.11.1';
 
 const ADDON = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
 
-/** Where a plugin-provided copy of better-sqlite3 lives for this Node ABI (filled by the SessionStart installer). */
+/**
+ * Where the plugin-provided addon lives for this Node ABI (filled by the SessionStart installer):
+ * a Node upgrade changes the ABI, hence the directory, hence a fresh install.
+ */
 export function nativeModuleDir(dataDir: string): string {
   return join(dataDir, 'native', `better-sqlite3-${BETTER_SQLITE3_VERSION}-node-${process.versions.modules}-${process.platform}-${process.arch}`);
+}
+
+export function nativeAddonPath(dataDir: string): string {
+  return join(nativeModuleDir(dataDir), 'better_sqlite3.node');
 }
 
 /** The plugin's own node_modules: the nearest one above this file (dist/ when bundled, src/store/ in tests). */
@@ -41,7 +48,7 @@ function pluginAddon(): string | undefined {
  */
 export function loadSqlite(dataDir: string | undefined): SqliteModule {
   const errors: string[] = [];
-  const candidates = [dataDir && join(nativeModuleDir(dataDir), ADDON), pluginAddon()].filter((c): c is string => !!c);
+  const candidates = [dataDir && nativeAddonPath(dataDir), pluginAddon()].filter((c): c is string => !!c);
   const require = createRequire(import.meta.url);
   for (const addonPath of candidates) {
     if (!existsSync(addonPath)) {

@@ -46,6 +46,48 @@ function buildConfigSchema() {
       }),
       { warnUsd: 5, blockUsd: null },
     ),
+    toolDuplication: z._default(
+      z.looseObject({
+        action: z._default(z.enum(['warn', 'block', 'off']), 'warn'),
+        /** Jaccard similarity of normalized argument tokens at which two calls count as near-identical. */
+        similarity: z._default(z.number().check(z.gt(0), z.lte(1)), 0.8),
+        /** How many of the agent's latest calls are compared. */
+        window: z._default(z.int().check(z.gte(1), z.lte(500)), 30),
+      }),
+      { action: 'warn', similarity: 0.8, window: 30 },
+    ),
+    unattended: z._default(
+      z.looseObject({
+        /** Tool calls (all agents) since the user's last prompt before acting; null = off. */
+        maxCallsWithoutPrompt: z._default(z.nullable(z.int().check(z.gte(1))), null),
+        action: z._default(z.enum(['warn', 'block', 'log']), 'warn'),
+      }),
+      { maxCallsWithoutPrompt: null, action: 'warn' },
+    ),
+    budgets: z._default(
+      z.looseObject({
+        daily: z._default(
+          z.looseObject({
+            /** USD per UTC day across all sessions; null = off. */
+            usd: z._default(threshold, null),
+            action: z._default(z.enum(['block', 'warn', 'log']), 'warn'),
+            /** Early warning when the day's share spent exceeds this many times the share of the day elapsed; null = off. */
+            proRataFactor: z._default(z.nullable(z.number().check(z.gt(1))), 2),
+          }),
+          { usd: null, action: 'warn', proRataFactor: 2 },
+        ),
+        agentType: z._default(
+          z.looseObject({
+            /** USD per session for each subagent type ("Explore", "general-purpose"…; "main" is the main agent). */
+            usd: z._default(z.record(z.string(), z.number().check(z.gt(0))), {}),
+            action: z._default(z.enum(['block', 'warn', 'log']), 'warn'),
+          }),
+          { usd: {}, action: 'warn' },
+        ),
+      }),
+      { daily: { usd: null, action: 'warn', proRataFactor: 2 }, agentType: { usd: {}, action: 'warn' } },
+    ),
+    /** Session stores (and notices, set-aside corrupt stores) untouched this many days are deleted at a SessionStart; null keeps them. */
     /** Per-MTok USD prices by model id; they win over the built-in table and may add models. */
     pricing: z._default(z.record(z.string(), priceSchema), {}),
   });

@@ -19,7 +19,15 @@ export interface CallRecord {
   error?: string | undefined;
 }
 
-export type GuardName = 'retryStreak' | 'duplicateRead' | 'contextThreshold' | 'sessionCostThreshold';
+export type GuardName =
+  | 'retryStreak'
+  | 'duplicateRead'
+  | 'toolDuplication'
+  | 'contextThreshold'
+  | 'sessionCostThreshold'
+  | 'unattended'
+  | 'dailyBudget'
+  | 'agentTypeBudget';
 
 export interface Verdict {
   guard: GuardName;
@@ -27,6 +35,8 @@ export interface Verdict {
   deny?: string;
   /** Tell the model this (additionalContext). */
   context?: string;
+  /** Record only (action `log`): no output, but the call is marked with the guard and this message. */
+  log?: string;
   /**
    * A warning is given once per key: the caller records the key and drops the warning when it was
    * already given. Denials carry no key: they repeat for every call.

@@ -1,9 +1,13 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Config } from '../config/schema.js';
-import { combineVerdicts, evaluatePreToolUse, type CombinedVerdict } from '../guards/index.js';
+import type { DailyBudgetState } from '../guards/budgets.js';
 import { compileIgnore, type FileStamp } from '../guards/duplicate-read.js';
+import { combineVerdicts, evaluatePreToolUse, type CombinedVerdict } from '../guards/index.js';
 import { describeReads, describeWrites, type ReadSpan } from '../guards/read-spans.js';
+import { signatureOf } from '../guards/tool-duplication.js';
 import type { Verdict } from '../guards/types.js';
+import { recordDayCostsAndSum } from '../store/ledger.js';
+import type { SqliteModule } from '../store/native.js';
 import type { SessionStore } from '../store/session-store.js';
 import { subagentTranscriptPath } from '../transcript/read.js';
 import { ingestTranscript } from './ingest.js';
@@ -30,6 +34,8 @@ export interface HandleContext {
   store: SessionStore;
   config: Config;
   now: number;
+  /** For the cross-session ledger (daily budget); without it that guard is skipped. */
+  ledger?: { sqlite: SqliteModule; dataDir: string; sessionKey: string } | undefined;
 }
 
 type Result = { deny?: string; context?: string };
@@ -47,6 +53,15 @@ function stampOf(path: string): FileStamp | undefined {
   }
 }
 
+/** Ids that are not plain path segments (`../x`) name no subagent transcript: the event is still recorded. */
+function subagentPathOf(transcriptPath: string, sessionId: string, agentId: string): string | undefined {
+  try {
+    return subagentTranscriptPath(transcriptPath, sessionId, agentId);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every transcript this event can have news in: the session's, and the subagent's when inside one. */
 function ingestAll(ctx: HandleContext, p: HookPayload): void {
   if (p.transcript_path) ingestTranscript(ctx.store, { path: p.transcript_path }, ctx.config.pricing, ctx.now);
@@ -54,7 +69,7 @@ function ingestAll(ctx: HandleContext, p: HookPayload): void {
     p.hook_event_name === 'SubagentStop' && p.agent_transcript_path
       ? p.agent_transcript_path
       : p.agent_id && p.transcript_path
-        ? subagentTranscriptPath(p.transcript_path, p.session_id, p.agent_id)
+        ? subagentPathOf(p.transcript_path, p.session_id, p.agent_id)
         : undefined;
   if (agentPath && p.agent_id) {
     ingestTranscript(ctx.store, { path: agentPath, agentId: p.agent_id, agentType: p.agent_type }, ctx.config.pricing, ctx.now);
@@ -73,6 +88,8 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
     if (stamp) stamps.set(span.path, stamp);
   }
 
+  const signature = signatureOf(p.tool_name, p.tool_input, p.cwd);
+
   const decide = (): Result => {
     if (toolUseId) {
       store.startCall({
@@ -83,15 +100,22 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
         summary: summarizeInput(p.tool_name, p.tool_input),
         targetPath: requested[0]?.path ?? targetPathOf(p.tool_input, p.cwd),
         at: now,
+        signature,
       });
     }
     const cost = store.sessionCost();
+    const sincePrompt = config.unattended.maxCallsWithoutPrompt !== null ? store.callsSincePrompt() : undefined;
+    const agentType = agentKey === 'main' ? 'main' : p.agent_type || 'unknown';
     const verdicts = evaluatePreToolUse(
       {
         retry: { agentKey, recentCalls: store.recentCalls(agentKey, STREAK_WINDOW) },
         duplicateRead:
           requested.length > 0
             ? { agentKey, cwd: p.cwd, requested, priorReads: store.priorReads(agentKey, requested.map((s) => s.path)), currentStamps: stamps, now }
+            : undefined,
+        toolDuplication:
+          config.toolDuplication.action !== 'off' && signature && toolUseId
+            ? { toolName: p.tool_name, signature, previous: store.priorCalls(agentKey, toolUseId, config.toolDuplication.window), now }
             : undefined,
         thresholds: {
           agentKey,
@@ -100,13 +124,16 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
           unpricedResponses: cost.unpriced,
           compactions: store.compactions(),
         },
+        unattended: sincePrompt && { callsSincePrompt: sincePrompt.calls, minutesSincePrompt: sincePrompt.promptAt ? (now - sincePrompt.promptAt) / 60_000 : 0 },
+        dailyBudget: dailyBudgetState(ctx),
+        agentTypeBudget: config.budgets.agentType.usd[agentType] !== undefined ? { agentType, spentUsd: store.agentTypeCost(agentType) } : undefined,
       },
       config,
       compileIgnore(config.duplicateReads.ignore),
     );
     const verdict = combineVerdicts(keepUnclaimed(store, verdicts, now));
     if (toolUseId && verdict.guards.length > 0) {
-      store.markGuarded(toolUseId, verdict.guards.join(','), verdict.deny ?? verdict.context ?? '', verdict.deny !== undefined);
+      store.markGuarded(toolUseId, verdict.guards.join(','), verdict.message ?? '', verdict.deny !== undefined);
     }
     return resultOf(verdict);
   };
@@ -124,6 +151,16 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
   });
 }
 
+/** Today's spend across sessions, via the ledger; only for users with a daily budget. */
+function dailyBudgetState(ctx: HandleContext): DailyBudgetState | undefined {
+  if (ctx.config.budgets.daily.usd === null || !ctx.ledger) return undefined;
+  const iso = new Date(ctx.now).toISOString();
+  const day = iso.slice(0, 10);
+  const spentUsd = recordDayCostsAndSum(ctx.ledger.sqlite, ctx.ledger.dataDir, ctx.ledger.sessionKey, ctx.store.costByDay(), day);
+  const dayElapsed = (ctx.now - Date.parse(`${day}T00:00:00Z`)) / 86_400_000;
+  return { day, spentUsd, dayElapsed };
+}
+
 /**
  * The response that issued this call is not in the transcript yet, and waiting for it makes sense:
  * there is a transcript, and waiting has not already failed twice in this session.
@@ -131,7 +168,8 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
 function mustWaitForTranscript(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): boolean {
   const id = p.tool_use_id;
   if (!id || !p.transcript_path || ctx.store.isInTranscript(id)) return false;
-  return existsSync(p.transcript_path) && ctx.store.countEvents('transcript_wait_timeout') < 2;
+  // A regular file only: a directory or a device at the path (/dev/zero) will never hold the line.
+  return stampOf(p.transcript_path) !== undefined && ctx.store.countEvents('transcript_wait_timeout') < 2;
 }
 
 /** See TRANSCRIPT_WAIT_MS. Polls outside any transaction, so parallel hooks are never held up. */

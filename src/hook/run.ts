@@ -144,7 +144,7 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
     mark('opened');
     notices.push(...opened.notices);
     try {
-      const result = handleEvent({ store: opened.store, config, now }, payload);
+      const result = handleEvent({ store: opened.store, config, now, ledger: { sqlite, dataDir, sessionKey } }, payload);
       mark('handled');
       return buildOutput(event, result, notices);
     } finally {

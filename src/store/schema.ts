@@ -5,7 +5,7 @@
 export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-  INSERT INTO meta (key, value) VALUES ('seq', '0'), ('last_prompt_seq', '0'), ('compactions', '0');
+  INSERT INTO meta (key, value) VALUES ('seq', '0'), ('last_prompt_seq', '0'), ('last_prompt_at', '0'), ('compactions', '0');
 
   -- Running session totals, kept by upsertUsage so a hook never sums the whole usage table.
   CREATE TABLE totals (id INTEGER PRIMARY KEY CHECK (id = 1), cost_usd REAL NOT NULL, unpriced INTEGER NOT NULL);
@@ -27,9 +27,13 @@ export const MIGRATIONS: readonly string[] = [
     ended_at INTEGER,
     duration_ms INTEGER,
     done_seq INTEGER,                 -- completion order (meta.seq), for streaks
-    in_transcript INTEGER NOT NULL DEFAULT 0  -- its tool_use block was read from the transcript
+    in_transcript INTEGER NOT NULL DEFAULT 0, -- its tool_use block was read from the transcript
+    sig_key TEXT,                     -- tool-duplication signature (normalized arguments)
+    sig_tokens TEXT,                  -- its tokens, joined by U+001F
+    modifies INTEGER NOT NULL DEFAULT 0 -- the call may change files (Edit/Write, modifying Bash)
   );
   CREATE INDEX calls_by_agent_done ON calls (agent_key, done_seq);
+  CREATE INDEX calls_by_started ON calls (started_at);
 
   -- User prompts, compactions, session starts/ends, subagent starts/stops, threshold crossings.
   CREATE TABLE events (

@@ -1,6 +1,7 @@
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { FAILED_OUTCOMES, type CallRecord, type Outcome } from '../guards/types.js';
 import type { PriorRead } from '../guards/duplicate-read.js';
+import type { CallSignature, PriorCall } from '../guards/tool-duplication.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export interface CallStart {
@@ -11,6 +12,7 @@ export interface CallStart {
   summary: string;
   targetPath: string | undefined;
   at: number;
+  signature?: CallSignature | undefined;
 }
 
 export interface CallFinish extends CallStart {
@@ -94,10 +96,60 @@ export class SessionStore implements Disposable {
   }
 
   startCall(c: CallStart): void {
+    const sig = c.signature;
     this.stmt(
-      `INSERT INTO calls (tool_use_id, agent_key, agent_type, tool_name, summary, target_path, outcome, started_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) ON CONFLICT (tool_use_id) DO NOTHING`,
-    ).run(c.toolUseId, c.agentKey, c.agentType ?? null, c.toolName, c.summary, c.targetPath ?? null, c.at);
+      `INSERT INTO calls (tool_use_id, agent_key, agent_type, tool_name, summary, target_path, outcome, started_at, sig_key, sig_tokens, modifies)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)
+       ON CONFLICT (tool_use_id) DO UPDATE SET
+         sig_key = excluded.sig_key, sig_tokens = excluded.sig_tokens, modifies = excluded.modifies,
+         agent_type = coalesce(calls.agent_type, excluded.agent_type), target_path = coalesce(calls.target_path, excluded.target_path)`,
+    ).run(c.toolUseId, c.agentKey, c.agentType ?? null, c.toolName, c.summary, c.targetPath ?? null, c.at, sig?.key ?? null, sig ? sig.tokens.join('\u001f') : null, sig?.modifies ? 1 : 0);
+  }
+
+  /** This agent's latest calls before this one, newest first: what a repeated call is compared with. */
+  priorCalls(agentKey: string, exceptToolUseId: string, window: number): PriorCall[] {
+    const rows = this.stmt(
+      `SELECT tool_use_id, tool_name, summary, outcome, started_at, sig_key, sig_tokens, modifies FROM calls
+       WHERE agent_key = ? AND tool_use_id != ? ORDER BY rowid DESC LIMIT ?`,
+    ).all(agentKey, exceptToolUseId, window) as Array<{
+      tool_use_id: string;
+      tool_name: string;
+      summary: string;
+      outcome: string;
+      started_at: number | null;
+      sig_key: string | null;
+      sig_tokens: string | null;
+      modifies: number;
+    }>;
+    return rows.map((r) => ({
+      toolUseId: r.tool_use_id,
+      toolName: r.tool_name,
+      summary: r.summary,
+      outcome: r.outcome,
+      at: r.started_at ?? 0,
+      signature: r.sig_key === null && !r.modifies ? undefined : { key: r.sig_key ?? '', tokens: r.sig_tokens ? r.sig_tokens.split('\u001f') : [], modifies: r.modifies === 1 },
+    }));
+  }
+
+  /** Calls by every agent since the user's last prompt, and when that prompt was. */
+  callsSincePrompt(): { calls: number; promptAt: number } {
+    const promptAt = this.metaNumber('last_prompt_at');
+    const row = this.stmt(`SELECT count(*) AS n FROM calls WHERE started_at >= ? AND outcome != 'denied'`).get(promptAt) as { n: number };
+    return { calls: row.n, promptAt };
+  }
+
+  /** What agents of one type ("main", or a subagent type) have cost in this session. */
+  agentTypeCost(agentType: string): number {
+    const row =
+      agentType === 'main'
+        ? this.stmt(`SELECT coalesce(sum(cost_usd), 0) AS usd FROM usage WHERE agent_key = 'main'`).get()
+        : this.stmt(`SELECT coalesce(sum(u.cost_usd), 0) AS usd FROM usage u JOIN agents a ON a.agent_id = u.agent_key WHERE a.agent_type = ?`).get(agentType);
+    return (row as { usd: number }).usd;
+  }
+
+  /** This session's cost per UTC day (for the cross-session daily ledger). */
+  costByDay(): Array<{ day: string; usd: number }> {
+    return this.stmt(`SELECT substr(timestamp, 1, 10) AS day, coalesce(sum(cost_usd), 0) AS usd FROM usage GROUP BY day`).all() as Array<{ day: string; usd: number }>;
   }
 
   /** Records a result. The first final outcome wins; a pending call is completed; an unknown call is created. */
@@ -194,6 +246,7 @@ export class SessionStore implements Disposable {
   recordPrompt(at: number): void {
     const seq = this.recordEvent('prompt', 'main', at);
     this.stmt(`UPDATE meta SET value = ? WHERE key = 'last_prompt_seq'`).run(String(seq));
+    this.stmt(`UPDATE meta SET value = ? WHERE key = 'last_prompt_at'`).run(String(at));
   }
 
   /** After a compaction the main agent no longer holds what it read: re-reading is legitimate. */

@@ -179,3 +179,60 @@ describe('context threshold', () => {
     expect(costguardLog(session.dataDir)).toBe('');
   });
 });
+
+describe('the other drains, live', () => {
+  it('flags a repeated call (same listing, nothing changed since) in the next request', async () => {
+    session = await startGuardedSession([bash('toolu_ls_1', 'ls -la'), bash('toolu_ls_2', "ls -l  -a"), { text: 'done' }]);
+    const run = await session.run('List the files');
+    expect(run.exitCode, describeRun(run)).toBe(0);
+    const reqs = session.api.agentRequests;
+    expect(textOfRequest(reqs[1]!, { fromMessage: -1 })).not.toContain('repeated tool call');
+    expect(textOfRequest(reqs[2]!, { fromMessage: -1 })).toMatch(/costguard: repeated tool call\. This is the same call as `ls -la` \(Bash\), which succeeded \d+ s ago, and nothing was changed since/);
+  });
+
+  it('blocks a long unattended stretch of tool calls (unattended.maxCallsWithoutPrompt)', async () => {
+    session = await startGuardedSession([bash('toolu_u1', 'echo 1'), bash('toolu_u2', 'echo 2'), bash('toolu_u3', 'touch unattended.marker'), { text: 'stopping' }], {
+      config: { unattended: { maxCallsWithoutPrompt: 2, action: 'block' } },
+    });
+    const run = await session.run('Keep going');
+    expect(run.exitCode, describeRun(run)).toBe(0);
+    expect(fs.existsSync(path.join(session.sb.project, 'unattended.marker'))).toBe(false);
+    expect(findToolResult(session.api.agentRequests[3]!, 'toolu_u3')?.content).toContain("costguard: 3 tool calls over 0 min since the user's last message (limit 2");
+  });
+
+  it('enforces a daily budget across sessions (budgets.daily.usd)', async () => {
+    // Each response: 200k uncached input tokens on claude-opus-4-8 ($5/MTok) = $1.00, plus output.
+    const dollar = { input_tokens: 200_000, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    session = await startGuardedSession([{ ...bash('toolu_a1', 'echo a'), usage: dollar }, { text: 'first session done', usage: { ...dollar, input_tokens: 10 } }], {
+      config: { budgets: { daily: { usd: 1.5, action: 'block', proRataFactor: null } } },
+    });
+    const first = await session.run('First task');
+    expect(first.exitCode, describeRun(first)).toBe(0);
+    expect(findToolResult(session.api.agentRequests[1]!, 'toolu_a1')?.isError).toBe(false);
+    // A new session (not resumed): its first response costs $0.60, which takes today past $1.50.
+    session.api.push({ ...bash('toolu_b1', 'touch over-budget.marker'), usage: { ...dollar, input_tokens: 120_000 } }, { text: 'stopping' });
+    const second = await session.run('Second task');
+    expect(second.exitCode, describeRun(second)).toBe(0);
+    expect(second.sessionId).not.toBe(first.sessionId);
+    expect(fs.existsSync(path.join(session.sb.project, 'over-budget.marker'))).toBe(false);
+    expect(findToolResult(session.api.agentRequests.at(-1)!, 'toolu_b1')?.content).toMatch(/today's spend across all sessions is \$1\.60, past the daily budget of \$1\.50/);
+  });
+
+  it('enforces a per-agent-type budget on a subagent (budgets.agentType.usd)', async () => {
+    session = await startGuardedSession(
+      [
+        { toolUses: [{ id: 'toolu_agent', name: 'Agent', input: { description: 'search', prompt: 'search widely', subagent_type: 'Explore' } }] },
+        // The subagent's first response: 600k input tokens on Haiku 4.5 ($1/MTok) = $0.60, over Explore's $0.50.
+        { ...bash('toolu_sub_1', 'touch subagent.marker'), usage: { input_tokens: 600_000, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
+        { text: 'over budget, stopping' },
+        { text: 'done' },
+      ],
+      { config: { budgets: { agentType: { usd: { Explore: 0.5 }, action: 'block' } } } },
+    );
+    const run = await session.run('Search');
+    expect(run.exitCode, describeRun(run)).toBe(0);
+    expect(fs.existsSync(path.join(session.sb.project, 'subagent.marker'))).toBe(false);
+    const denied = session.api.agentRequests.map((r) => findToolResult(r, 'toolu_sub_1')).find(Boolean);
+    expect(denied?.content).toContain('"Explore" agents have cost $0.60 in this session, past their budget of $0.50');
+  });
+});

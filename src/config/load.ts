@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { resolveConfig, type ConfigLayer, type ResolvedConfig } from './resolve.js';
 import { readPluginOptions } from './plugin-options.js';
@@ -17,10 +17,33 @@ export function locateConfigFiles(env: Readonly<Record<string, string | undefine
   };
 }
 
+/** A config file is a few hundred bytes; anything past this is not one. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The project file comes with the repository, so it may be anything: a FIFO at the path would block
+ * a plain read forever (O_NONBLOCK: the open returns at once), and /dev/zero would never end (only
+ * regular files, of bounded size, are read).
+ */
+function readConfigText(file: string): string | { error: string } {
+  const fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return { error: 'cannot be read (EISDIR)' };
+    if (!st.isFile()) return { error: 'is not a regular file' };
+    if (st.size > MAX_CONFIG_BYTES) return { error: `is too large (${st.size} bytes)` };
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readLayer(file: string): ConfigLayer | { source: string; error: string } | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    const read = readConfigText(file);
+    if (typeof read !== 'string') return { source: file, error: read.error };
+    text = read;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

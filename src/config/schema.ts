@@ -88,6 +88,7 @@ function buildConfigSchema() {
       { daily: { usd: null, action: 'warn', proRataFactor: 2 }, agentType: { usd: {}, action: 'warn' } },
     ),
     /** Session stores (and notices, set-aside corrupt stores) untouched this many days are deleted at a SessionStart; null keeps them. */
+    retention: z._default(z.looseObject({ days: z._default(z.nullable(z.int().check(z.gte(1))), 30) }), { days: 30 }),
     /** Per-MTok USD prices by model id; they win over the built-in table and may add models. */
     pricing: z._default(z.record(z.string(), priceSchema), {}),
   });

@@ -5,7 +5,8 @@ import { formatProblem } from '../config/resolve.js';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadSqlite, type SqliteModule } from '../store/native.js';
 import { installNativeModule } from '../store/native-install.js';
-import { openSessionStore, sessionFileName } from '../store/open.js';
+import { isCorruption, sessionFileName, withSessionStore } from '../store/open.js';
+import { pruneOldStores } from '../store/retention.js';
 import { handleEvent } from './handle.js';
 import { claimFileNotice, logError } from './log.js';
 import { buildOutput, type HookOutput } from './output.js';
@@ -32,6 +33,9 @@ function describeFailure(err: unknown): { kind: string; message: string } {
   }
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     return { kind: 'busy', message: 'its session store stayed locked too long, so a tool call went unguarded' };
+  }
+  if (isCorruption(err)) {
+    return { kind: 'corrupt', message: 'its session store is damaged and could not be replaced, so a tool call went unguarded' };
   }
   if (/^(EACCES|EPERM|EROFS|ENOSPC|EDQUOT)$/.test(code) || /^SQLITE_(FULL|READONLY|CANTOPEN|IOERR)/.test(code)) {
     return { kind: 'storage', message: `its data directory cannot be written (${code}), so tool calls are not being recorded or guarded` };
@@ -96,6 +100,28 @@ function readRecentFailure(marker: string): string | undefined {
 }
 
 /**
+ * Once per session and kind, like claimFileNotice. When the data dir itself cannot be written
+ * (read-only, full), its notices/ cannot record that the user was told either: the claim goes to
+ * the temp dir instead, so the user is still told, once, rather than never (or at every call).
+ */
+function claimErrorNotice(dataDir: string, key: string, kind: string): boolean {
+  if (kind !== 'storage') return claimFileNotice(dataDir, key);
+  const uid = process.getuid?.() ?? 'user';
+  // node:os only here, on a failure path: every hook's start-up would pay for importing it.
+  const tmp = process.getBuiltinModule('node:os').tmpdir();
+  return claimFileNotice(join(tmp, `costguard-${uid}`, shortHash(dataDir)), key);
+}
+
+/** Retention runs at SessionStart, after the event is recorded; it must never cost the session anything. */
+function pruneQuietly(dataDir: string, days: number | null, now: number, keep: string): void {
+  try {
+    pruneOldStores(dataDir, { days, now, keep });
+  } catch (err) {
+    logError(dataDir, 'retention', err);
+  }
+}
+
+/**
  * One hook invocation, from raw stdin to what goes to stdout. Never throws: any internal error is
  * logged, told to the user once per session and kind, and the tool call proceeds. Only a guard's
  * verdict may block.
@@ -140,22 +166,18 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
     mark('config');
     const sqlite = payload.hook_event_name === 'SessionStart' ? provideSqlite(dataDir, sessionKey, notices) : loadSqlite(dataDir);
     mark('sqlite');
-    const opened = openSessionStore(sqlite, dataDir, payload.session_id, now);
-    mark('opened');
-    notices.push(...opened.notices);
-    try {
-      const result = handleEvent({ store: opened.store, config, now, ledger: { sqlite, dataDir, sessionKey } }, payload);
-      mark('handled');
-      return buildOutput(event, result, notices);
-    } finally {
-      opened.store[Symbol.dispose]();
-      mark('closed');
-    }
+    const handled = withSessionStore(sqlite, dataDir, payload.session_id, now, (store) =>
+      handleEvent({ store, config, now, ledger: { sqlite, dataDir, sessionKey } }, payload),
+    );
+    mark('handled');
+    notices.push(...handled.notices);
+    if (payload.hook_event_name === 'SessionStart') pruneQuietly(dataDir, config.retention.days, now, sessionFileName(payload.session_id));
+    return buildOutput(event, handled.value, notices);
   } catch (err) {
     if (err instanceof NativeUnavailable) return err.message ? { systemMessage: err.message } : undefined;
     logError(dataDir, `hook ${event}`, err);
     const failure = describeFailure(err);
-    if (claimFileNotice(dataDir, `${sessionKey}-error-${failure.kind}`)) {
+    if (claimErrorNotice(dataDir, `${sessionKey}-error-${failure.kind}`, failure.kind)) {
       return {
         systemMessage: `costguard: ${failure.message}. The session continues unguarded where needed; details in ${join(dataDir, 'costguard.log')}.`,
       };

@@ -19,7 +19,7 @@ export function summarizeInput(toolName: string, input: unknown): string {
       text = field(input, 'command') ?? '';
       break;
     case 'Read': {
-      const o = input as Record<string, unknown>;
+      const o = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
       const range = o.offset !== undefined || o.limit !== undefined ? ` [offset ${String(o.offset ?? 1)}, limit ${String(o.limit ?? '-')}]` : '';
       text = `${path ?? ''}${range}`;
       break;

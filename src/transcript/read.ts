@@ -32,8 +32,9 @@ const NEWLINE = 0x0a;
 const DEFAULT_MAX_SCAN_BYTES = 64 * 1024 * 1024;
 const SCAN_CHUNK_BYTES = 64 * 1024;
 const MAX_META_BYTES = 64 * 1024;
-// Errors meaning "nothing readable here"; anything else (EMFILE, EIO) is a real fault.
-const UNREADABLE_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ELOOP', 'ENAMETOOLONG']);
+// Errors meaning "nothing readable here"; anything else (EMFILE, EIO) is a real fault. ENXIO: a
+// socket at the path; ERR_INVALID_ARG_VALUE: a NUL byte in a path taken from a hook payload.
+const UNREADABLE_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'ELOOP', 'ENAMETOOLONG', 'ENXIO', 'ENODEV', 'ERR_INVALID_ARG_VALUE']);
 // Without O_NONBLOCK, opening a FIFO put at the path would hang the hook until a writer came.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 

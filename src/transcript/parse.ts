@@ -194,6 +194,7 @@ function readToolResults(line: Json, message: Json, ctx: LineContext): ToolResul
       rejected: isError && text.startsWith(REJECTED_PREFIX),
       unchanged,
       timestamp: ctx.timestamp,
+      contentChars: text.length,
     };
     if (isError) record.errorText = text;
     if (ctx.agentId !== undefined) record.agentId = ctx.agentId;

@@ -39,6 +39,8 @@ export interface ToolResultRecord {
   unchanged: boolean;
   /** Error text (content), only when isError; not truncated here. */
   errorText?: string;
+  /** Characters of text the result put into the context (its text blocks); the report weighs calls by it. */
+  contentChars?: number;
   timestamp: string;
   agentId?: string;
 }

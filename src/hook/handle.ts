@@ -12,7 +12,7 @@ import type { SessionStore } from '../store/session-store.js';
 import { subagentTranscriptPath } from '../transcript/read.js';
 import { ingestTranscript } from './ingest.js';
 import type { HookPayload, PayloadOf } from './payload.js';
-import { errorText, rejectionText, summarizeInput, targetPathOf } from './summarize.js';
+import { errorText, rejectionText, storableInput, summarizeInput, targetPathOf } from './summarize.js';
 
 /** How many recent calls the streak looks at; a streak longer than this is still "over the limit". */
 const STREAK_WINDOW = 200;
@@ -88,7 +88,8 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
     if (stamp) stamps.set(span.path, stamp);
   }
 
-  const signature = signatureOf(p.tool_name, p.tool_input, p.cwd);
+  // The signature is stored: built from the input as it may be stored (redacted, bounded).
+  const signature = signatureOf(p.tool_name, storableInput(p.tool_input), p.cwd);
 
   const decide = (): Result => {
     if (toolUseId) {
@@ -126,7 +127,8 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
         },
         unattended: sincePrompt && { callsSincePrompt: sincePrompt.calls, minutesSincePrompt: sincePrompt.promptAt ? (now - sincePrompt.promptAt) / 60_000 : 0 },
         dailyBudget: dailyBudgetState(ctx),
-        agentTypeBudget: config.budgets.agentType.usd[agentType] !== undefined ? { agentType, spentUsd: store.agentTypeCost(agentType) } : undefined,
+        // hasOwn: agent_type comes from the payload, and "constructor" must not find Object's.
+        agentTypeBudget: Object.hasOwn(config.budgets.agentType.usd, agentType) ? { agentType, spentUsd: store.agentTypeCost(agentType) } : undefined,
       },
       config,
       compileIgnore(config.duplicateReads.ignore),

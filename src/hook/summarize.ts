@@ -34,6 +34,44 @@ export function summarizeInput(toolName: string, input: unknown): string {
   return boundText(text, SUMMARY_MAX);
 }
 
+/** Bounds on an input kept for comparing calls (the duplicate-call guard stores its signature). */
+const STORED_STRING_MAX = 2000;
+const STORED_CHARS_MAX = 8000;
+const STORED_NODES_MAX = 500;
+const STORED_DEPTH_MAX = 8;
+
+/**
+ * A tool input as it may be stored: every string redacted and bounded, nesting and size bounded
+ * (a multi-megabyte heredoc or a 10,000-deep object does not reach the store, nor any recursion).
+ * The guards compare what is stored, so equal inputs still compare equal.
+ */
+export function storableInput(input: unknown): unknown {
+  let nodes = STORED_NODES_MAX;
+  let chars = STORED_CHARS_MAX;
+  const walk = (v: unknown, depth: number): unknown => {
+    if (--nodes < 0 || chars <= 0) return '…';
+    if (typeof v === 'string') {
+      const kept = boundText(v, Math.min(STORED_STRING_MAX, chars));
+      chars -= kept.length;
+      return kept;
+    }
+    if (typeof v !== 'object' || v === null) return v;
+    if (depth >= STORED_DEPTH_MAX) return '…';
+    if (Array.isArray(v)) return v.slice(0, STORED_NODES_MAX).map((x) => walk(x, depth + 1));
+    const entries: Array<[string, unknown]> = [];
+    for (const k in v) {
+      if (entries.length >= STORED_NODES_MAX) break;
+      if (!Object.hasOwn(v, k)) continue;
+      const key = k.length > 100 ? k.slice(0, 100) : k;
+      chars -= key.length;
+      entries.push([key, walk((v as Record<string, unknown>)[k], depth + 1)]);
+    }
+    // fromEntries: an own "__proto__" key from JSON stays a key, not a prototype.
+    return Object.fromEntries(entries);
+  };
+  return walk(input, 0);
+}
+
 function safeJson(v: unknown): string {
   try {
     return JSON.stringify(v) ?? '';

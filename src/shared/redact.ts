@@ -30,6 +30,8 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
   // GitHub, GitLab, npm, Hugging Face, Stripe, Google.
   [/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}|npm_[A-Za-z0-9]{30,}|hf_[A-Za-z0-9]{30,})/g, REDACTED],
   [/\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}/g, REDACTED],
+  // Docker Hub, Shopify, PyPI.
+  [/\b(?:dckr_pat_[A-Za-z0-9_-]{10,}|shp(?:at|ss|ca|pa)_[A-Fa-f0-9]{20,}|pypi-[A-Za-z0-9_-]{40,})/g, REDACTED],
   [/\bAIza[A-Za-z0-9_-]{30,}/g, REDACTED],
   // Slack tokens and incoming-webhook URLs.
   [/\bxox[abposr]-[A-Za-z0-9-]{10,}|\bxapp-[A-Za-z0-9-]{10,}/g, REDACTED],

@@ -114,12 +114,13 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
 
   const sessions = opts.sessionId ? [opts.sessionId] : sessionsWithStores(src, range);
   const findings: Finding[] = [];
+  let deniedIds = new Set<string>();
   for (const sessionId of sessions) {
     const calls = readStoredCalls(src.sqlite, src.dataDirs, sessionId);
     if (!calls) continue;
     const { attribution, responses } = attributionOf(sessionId);
     findings.push(...findSessionFindings(sessionId, calls, attribution, responses, rates));
-    if (opts.sessionId) report.toolCalls = { total: 0, failed: 0, blocked: calls.filter((c) => c.outcome === 'denied').length };
+    if (opts.sessionId) deniedIds = new Set(calls.filter((c) => c.outcome === 'denied').map((c) => c.toolUseId));
   }
   findings.sort((a, b) => b.wastedUsd - a.wastedUsd);
   report.findings = opts.sessionId ? findings : findings.slice(0, HISTORY_FINDINGS);
@@ -130,8 +131,9 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
     report.costliestCalls = costliestCalls(attribution, COSTLIEST_CALLS);
     report.toolCalls = {
       total: transcriptCalls.length,
-      failed: transcriptCalls.filter((c) => c.outcome === 'error' || c.outcome === 'rejected').length,
-      blocked: report.toolCalls?.blocked ?? 0,
+      // A denied call's result is an error in the transcript too: it counts as blocked, not failed.
+      failed: transcriptCalls.filter((c) => (c.outcome === 'error' || c.outcome === 'rejected') && !deniedIds.has(c.toolUseId)).length,
+      blocked: deniedIds.size,
     };
     report.agents = buildRows(src.index.groupedSums('agent', range), (g) => g.key);
     sortRows(report.agents, 'agent');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHook } from '../../../src/hook/run.js';
 import { subagentTranscriptPath } from '../../../src/transcript/read.js';
-import { parseHookStdout, percentile, report, ROOT, runBuiltHook, sandbox, storePath } from './support/harness.js';
+import { parseHookStdout, percentile, report, ROOT, runBuiltHook, sandbox, storePath, removeSandboxes } from './support/harness.js';
 import { OUTPUT_TOKENS, runWriter, type WriterConfig, type WriterResult } from './support/writer-plan.js';
 
 /**
@@ -23,7 +23,10 @@ const BUILT_WRITERS = 16;
 const BUILT_CALLS = 4;
 
 const figures: Record<string, unknown> = {};
-afterAll(() => report('concurrency', figures));
+afterAll(() => {
+  report('concurrency', figures);
+  removeSandboxes();
+});
 
 let writerBundle = '';
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, st
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runHook } from '../../../src/hook/run.js';
-import { BUILT_HOOK, isDeny, parseHookStdout, pool, prng, report, runBuiltHook, sandbox, storePath, type HookRun } from './support/harness.js';
+import { BUILT_HOOK, isDeny, parseHookStdout, pool, prng, report, runBuiltHook, sandbox, storePath, type HookRun, removeSandboxes } from './support/harness.js';
 import { canRunAs, fillUp, mountTmpfs, NOBODY, openUp, remount, runBuiltHookWithWriteLimit, unmount } from './support/faults.js';
 
 /**
@@ -17,6 +17,7 @@ const mounts: string[] = [];
 afterAll(() => {
   for (const m of mounts) unmount(m);
   report('crash-and-corruption', figures);
+  removeSandboxes();
 });
 
 const call = (sessionId: string, id: string, extra: Record<string, unknown> = {}) =>

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runHook } from '../../../src/hook/run.js';
-import { isDeny, parseHookStdout, percentile, pool, prng, report, runBuiltHook, sandbox, storePath, walk } from './support/harness.js';
+import { isDeny, parseHookStdout, percentile, pool, prng, report, runBuiltHook, sandbox, storePath, walk, removeSandboxes } from './support/harness.js';
 import { generateCase, makeFixtures, type FuzzCase } from './support/payloads.js';
 
 /**
@@ -63,7 +63,10 @@ function strayFiles(root: string, dataDir: string): string[] {
 }
 
 const figures: Record<string, unknown> = { seed: `0x${SEED.toString(16)}` };
-afterAll(() => report('fuzz', figures));
+afterAll(() => {
+  report('fuzz', figures);
+  removeSandboxes();
+});
 
 describe('fuzz: hostile and malformed payloads', () => {
   it(`${IN_PROCESS_CASES} generated payloads in-process: no throw, valid output, no deny, every well-formed tool event recorded`, () => {

@@ -3,7 +3,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runHook } from '../../../src/hook/run.js';
 import { sessionFileName, sessionsDir } from '../../../src/store/open.js';
-import { isDeny, openStore, prng, report, sandbox, walk } from './support/harness.js';
+import { isDeny, openStore, prng, report, sandbox, walk, removeSandboxes } from './support/harness.js';
 import { HOSTILE_STRINGS } from './support/payloads.js';
 
 /**
@@ -11,7 +11,10 @@ import { HOSTILE_STRINGS } from './support/payloads.js';
  * ids that are not plain tokens are hashed into a fixed alphabet, and the call is still recorded.
  */
 const figures: Record<string, unknown> = {};
-afterAll(() => report('paths', figures));
+afterAll(() => {
+  report('paths', figures);
+  removeSandboxes();
+});
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}\.sqlite$/;
 const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)\.sqlite$/i;

@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runHook } from '../../../src/hook/run.js';
 import { pruneOldStores } from '../../../src/store/retention.js';
-import { report, sandbox } from './support/harness.js';
+import { report, sandbox, removeSandboxes } from './support/harness.js';
 
 /** Old session stores are pruned at SessionStart, by retention.days, at most once a day, a bounded number at a time. */
 const figures: Record<string, unknown> = {};
-afterAll(() => report('retention', figures));
+afterAll(() => {
+  report('retention', figures);
+  removeSandboxes();
+});
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-11-25T12:00:00Z');

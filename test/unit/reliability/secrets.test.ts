@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runHook } from '../../../src/hook/run.js';
 import { ERROR_MAX, SUMMARY_MAX } from '../../../src/hook/summarize.js';
 import { boundText, redactSecrets } from '../../../src/shared/redact.js';
-import { BUILT_HOOK, report, sandbox, storePath, walk } from './support/harness.js';
+import { BUILT_HOOK, report, sandbox, storePath, walk, removeSandboxes } from './support/harness.js';
 
 /**
  * Nothing secret is stored: credentials in tool inputs, errors and transcripts are redacted before
@@ -14,7 +14,10 @@ import { BUILT_HOOK, report, sandbox, storePath, walk } from './support/harness.
  * readable by its owner only.
  */
 const figures: Record<string, unknown> = {};
-afterAll(() => report('secrets', figures));
+afterAll(() => {
+  report('secrets', figures);
+  removeSandboxes();
+});
 
 /** [input, the secret that must be gone] */
 const SECRETS: ReadonlyArray<readonly [string, string]> = [

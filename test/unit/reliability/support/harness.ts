@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sessionFileName } from '../../../../src/store/open.js';
@@ -9,14 +9,23 @@ export const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
 /** What Claude Code runs: the committed bundle's loader. */
 export const BUILT_HOOK = join(ROOT, 'dist', 'hook.cjs');
 
-/** A throwaway HOME and data dir, as Claude Code would hand them to the hook. */
+const sandboxes: string[] = [];
+
+/** A throwaway HOME and data dir, as Claude Code would hand them to the hook. Removed by removeSandboxes(). */
 export function sandbox(prefix: string) {
   const root = mkdtempSync(join(tmpdir(), `cg-rel-${prefix}-`));
+  sandboxes.push(root);
   const home = join(root, 'home');
   const dataDir = join(root, 'data');
   mkdirSync(home, { recursive: true });
   const env = { HOME: home, CLAUDE_PLUGIN_DATA: dataDir, PATH: process.env.PATH ?? '/usr/bin:/bin' };
   return { root, home, dataDir, env };
+}
+
+/** For each file's afterAll; COSTGUARD_KEEP_SANDBOX=1 keeps them for a look. */
+export function removeSandboxes(): void {
+  if (process.env.COSTGUARD_KEEP_SANDBOX) return;
+  for (const root of sandboxes.splice(0)) rmSync(root, { recursive: true, force: true });
 }
 
 export interface HookRun {

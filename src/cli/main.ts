@@ -1,6 +1,5 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { runCli, UsageError } from './report-command.js';
-import { stopInjectedShell } from './slash-guard.js';
 
 const argv = process.argv.slice(2);
 
@@ -10,26 +9,21 @@ function write(fd: number, text: string): void {
 
 // The one catch of the process: it alone decides the exit code (0 ok, 1 usage error, 2 failure).
 try {
-  if (argv.includes('--slash') && stopInjectedShell(process.ppid)) {
-    write(2, 'costguard: the arguments tried to end the command and run more; refused.\n');
-    process.exitCode = 1;
-  } else {
-    process.exitCode = runCli(argv, {
-      env: process.env,
-      cwd: process.cwd(),
-      now: Date.now(),
-      stdout: (t) => write(1, t),
-      stderr: (t) => write(2, t),
-      stderrIsTty: process.stderr.isTTY === true,
-      readStdin: () => {
-        try {
-          return readFileSync(0, 'utf8');
-        } catch {
-          return '';
-        }
-      },
-    });
-  }
+  process.exitCode = runCli(argv, {
+    env: process.env,
+    cwd: process.cwd(),
+    now: Date.now(),
+    stdout: (t) => write(1, t),
+    stderr: (t) => write(2, t),
+    stderrIsTty: process.stderr.isTTY === true,
+    readStdin: () => {
+      try {
+        return readFileSync(0, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+  });
 } catch (err) {
   if (err instanceof UsageError && argv.includes('--slash')) {
     // A failing `!` line aborts the slash command unseen: tell the user through the model instead.

@@ -34,8 +34,8 @@ export interface HandleContext {
   store: SessionStore;
   config: Config;
   now: number;
-  /** For the cross-session ledger (daily budget); without it that guard is skipped. */
-  ledger?: { sqlite: SqliteModule; dataDir: string; sessionKey: string } | undefined;
+  /** The plugin's data dir, for the cross-session ledger (daily budget); without it that guard is skipped. */
+  data?: { sqlite: SqliteModule; dataDir: string; sessionKey: string } | undefined;
 }
 
 type Result = { deny?: string; context?: string };
@@ -155,10 +155,10 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
 
 /** Today's spend across sessions, via the ledger; only for users with a daily budget. */
 function dailyBudgetState(ctx: HandleContext): DailyBudgetState | undefined {
-  if (ctx.config.budgets.daily.usd === null || !ctx.ledger) return undefined;
+  if (ctx.config.budgets.daily.usd === null || !ctx.data) return undefined;
   const iso = new Date(ctx.now).toISOString();
   const day = iso.slice(0, 10);
-  const spentUsd = recordDayCostsAndSum(ctx.ledger.sqlite, ctx.ledger.dataDir, ctx.ledger.sessionKey, ctx.store.costByDay(), day);
+  const spentUsd = recordDayCostsAndSum(ctx.data.sqlite, ctx.data.dataDir, ctx.data.sessionKey, ctx.store.costByDay(), day);
   const dayElapsed = (ctx.now - Date.parse(`${day}T00:00:00Z`)) / 86_400_000;
   return { day, spentUsd, dayElapsed };
 }

@@ -5,7 +5,7 @@ import { formatProblem } from '../config/resolve.js';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadSqlite, type SqliteModule } from '../store/native.js';
 import { installNativeModule } from '../store/native-install.js';
-import { isCorruption, sessionFileName, withSessionStore } from '../store/open.js';
+import { isCorruption, sessionFileName, sessionKeyOf, withSessionStore } from '../store/open.js';
 import { pruneOldStores } from '../store/retention.js';
 import { handleEvent } from './handle.js';
 import { claimFileNotice, logError } from './log.js';
@@ -151,7 +151,7 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
     }
     const payload = parsed.data;
     mark('parsed');
-    sessionKey = sessionFileName(payload.session_id).replace(/\.sqlite$/, '');
+    sessionKey = sessionKeyOf(payload.session_id);
 
     const notices: string[] = [];
     const { config, problems } = loadConfigCached(env, env.CLAUDE_PROJECT_DIR || payload.cwd, dataDir);
@@ -167,7 +167,7 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
     const sqlite = payload.hook_event_name === 'SessionStart' ? provideSqlite(dataDir, sessionKey, notices) : loadSqlite(dataDir);
     mark('sqlite');
     const handled = withSessionStore(sqlite, dataDir, payload.session_id, now, (store) =>
-      handleEvent({ store, config, now, ledger: { sqlite, dataDir, sessionKey } }, payload),
+      handleEvent({ store, config, now, data: { sqlite, dataDir, sessionKey } }, payload),
     );
     mark('handled');
     notices.push(...handled.notices);

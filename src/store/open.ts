@@ -20,6 +20,11 @@ export function sessionFileName(sessionId: string): string {
   return `id-${crypto.createHash('sha256').update(sessionId).digest('hex').slice(0, 40)}.sqlite`;
 }
 
+/** The session's file name without its extension: the key of its notices and saved slash arguments. */
+export function sessionKeyOf(sessionId: string): string {
+  return sessionFileName(sessionId).slice(0, -'.sqlite'.length);
+}
+
 export function sessionsDir(dataDir: string): string {
   return join(dataDir, 'sessions');
 }

@@ -72,24 +72,33 @@ describe('/costguard:cost-report', () => {
     expect(json.findings[0].kind).toBe('retryStorm');
   });
 
-  it('passes arguments as data: $(…), backticks, quotes, ; and newlines never run', async () => {
+  it('takes its arguments as data, never as shell: options apply; $(…), backticks, quotes, ; newlines and the delimiter never run', async () => {
     session = await startGuardedSession([{ text: 'hello', usage: TURNS[0]! }]);
     const run = await session.run('hi');
     expect(run.exitCode, describeRun(run)).toBe(0);
+
+    // Arguments are applied: the session by day (the default view is by model).
+    let before = session.api.agentRequests.length;
+    const byDay = await session.run('/costguard:cost-report --by day', { resumeLast: true });
+    expect(byDay.exitCode, describeRun(byDay)).toBe(0);
+    expect(commandOutput(session, before)).toContain('| day | input | output |');
+
     const marker = (n: number) => path.join(session!.sb.project, `pwned-${n}`);
     const attempts = [
       `--by model $(touch ${marker(1)}) \`touch ${marker(2)}\``,
       `--by model ' " ; touch ${marker(3)} ; echo`,
       `--by model\ntouch ${marker(4)}\n`,
+      // A line equal to the here-document's delimiter ends it: what follows would be shell, but the
+      // command \`exec\`s the CLI, so no shell is left to run it.
       `--by model\nCOSTGUARD_ARGS\nnode -e "require('fs').writeFileSync('${marker(5)}', '')"\n`,
       `--by model\nCOSTGUARD_ARGS\ntouch ${marker(6)}\n`,
     ];
     for (const args of attempts) {
-      const before = session.api.agentRequests.length;
+      before = session.api.agentRequests.length;
       const r = await session.run(`/costguard:cost-report ${args}`, { resumeLast: true });
       expect(r.exitCode, describeRun(r)).toBe(0);
-      const text = commandOutput(session, before);
-      if (text) expect(text).not.toContain('pwned-');
+      // The CLI got the text as words and refused the extra ones (the model is told so), or stopped at the delimiter.
+      expect(textOfRequest(session.api.agentRequests.at(-1)!.body)).toMatch(/costguard: (Unknown argument|session)/);
     }
     for (let n = 1; n <= 6; n++) expect(fs.existsSync(marker(n)), `marker ${n}`).toBe(false);
   });

@@ -27,6 +27,8 @@ const entries = [
     shebang: true,
     banner: "import { createRequire as __cgCreateRequire } from 'node:module'; const require = __cgCreateRequire(import.meta.url);",
   },
+  // /costguard:install-alias and remove-alias.
+  { in: 'src/alias/main.ts', out: 'dist/alias.cjs', format: 'cjs', minify: false },
 ];
 let coreId = '';
 

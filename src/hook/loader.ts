@@ -8,7 +8,7 @@
  * Everything here fails soft: without a data dir, or with an unreadable, stale or rejected cache,
  * the core is compiled as usual. The core has its own single catch that decides what is printed.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 
@@ -24,9 +24,9 @@ function cacheFile(): string | undefined {
 }
 
 function writeCache(file: string, data: Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, data);
@@ -35,7 +35,8 @@ function writeCache(file: string, data: Buffer): void {
     }
     renameSync(tmp, file); // atomic: concurrent hooks never read a half-written cache
   } catch {
-    // a cache that cannot be written only costs time
+    // A cache that cannot be written only costs time; a partial one (disk full) is not left behind.
+    rmSync(tmp, { force: true });
   }
 }
 

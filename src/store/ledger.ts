@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SqliteModule } from './native.js';
+import { isCorruption } from './open.js';
 
 /**
  * The cross-session ledger: each session's cost per UTC day, for the daily budget. Opened only by
@@ -9,6 +10,18 @@ import type { SqliteModule } from './native.js';
 export function recordDayCostsAndSum(sqlite: SqliteModule, dataDir: string, sessionKey: string, costs: ReadonlyArray<{ day: string; usd: number }>, today: string): number {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = join(dataDir, 'ledger.sqlite');
+  try {
+    return recordInto(sqlite, file, sessionKey, costs, today);
+  } catch (err) {
+    if (!isCorruption(err)) throw err;
+    // Kept for inspection; the fresh ledger fills again as each session's hooks record their days.
+    renameSync(file, `${file}.corrupt-${Date.now()}`);
+    for (const suffix of ['-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+    return recordInto(sqlite, file, sessionKey, costs, today);
+  }
+}
+
+function recordInto(sqlite: SqliteModule, file: string, sessionKey: string, costs: ReadonlyArray<{ day: string; usd: number }>, today: string): number {
   try {
     closeSync(openSync(file, 'wx', 0o600));
   } catch {

@@ -103,3 +103,28 @@ describe('/costguard:cost-report', () => {
     for (let n = 1; n <= 6; n++) expect(fs.existsSync(marker(n)), `marker ${n}`).toBe(false);
   });
 });
+
+describe('/costguard:install-alias', () => {
+  it('installs a user-level /cost-report on request only, which then runs the report; remove-alias takes it away', async () => {
+    session = await startGuardedSession([{ text: 'hello' }]);
+    const home = session.sb.home;
+    const aliasFile = path.join(home, '.claude', 'commands', 'cost-report.md');
+    const first = await session.run('hi');
+    expect(first.exitCode, describeRun(first)).toBe(0);
+    expect(fs.existsSync(aliasFile)).toBe(false); // never installed silently
+
+    const install = await session.run('/costguard:install-alias');
+    expect(install.exitCode, describeRun(install)).toBe(0);
+    expect(textOfRequest(session.api.agentRequests.at(-1)!.body)).toContain(`costguard: installed ${aliasFile}`);
+    expect(fs.readFileSync(aliasFile, 'utf8')).toContain('costguard alias');
+
+    const before = session.api.agentRequests.length;
+    const bare = await session.run('/cost-report', { resumeLast: true });
+    expect(bare.exitCode, describeRun(bare)).toBe(0);
+    expect(commandOutput(session, before)).toMatch(/## costguard: session [0-9a-f-]{36}/);
+
+    const removed = await session.run('/costguard:remove-alias');
+    expect(removed.exitCode, describeRun(removed)).toBe(0);
+    expect(fs.existsSync(aliasFile)).toBe(false);
+  });
+});

@@ -157,3 +157,21 @@ describe('SessionStore recentCalls on a long history', () => {
     expect(s.recentCalls('main', 200).map((c) => c.toolUseId)).toEqual(['f2', 'i1', 'f1', 'ok499']);
   });
 });
+
+describe('the daily ledger', () => {
+  it('sums today across sessions, and replaces a damaged ledger instead of failing every call', async () => {
+    const { mkdtempSync, writeFileSync, readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { recordDayCostsAndSum } = await import('../../../src/store/ledger.js');
+    const { loadSqlite } = await import('../../../src/store/native.js');
+    const dir = mkdtempSync(join(tmpdir(), 'cg-ledger-'));
+    const sqlite = loadSqlite(undefined);
+    expect(recordDayCostsAndSum(sqlite, dir, 'a', [{ day: '2026-11-25', usd: 1.25 }, { day: '2026-11-24', usd: 9 }], '2026-11-25')).toBe(1.25);
+    expect(recordDayCostsAndSum(sqlite, dir, 'b', [{ day: '2026-11-25', usd: 0.5 }], '2026-11-25')).toBe(1.75);
+    expect(recordDayCostsAndSum(sqlite, dir, 'a', [{ day: '2026-11-25', usd: 2 }], '2026-11-25')).toBe(2.5); // a session's day is replaced, not added
+    writeFileSync(join(dir, 'ledger.sqlite'), 'garbage'.repeat(2000));
+    expect(recordDayCostsAndSum(sqlite, dir, 'a', [{ day: '2026-11-25', usd: 2 }], '2026-11-25')).toBe(2);
+    expect(readdirSync(dir).some((f) => f.startsWith('ledger.sqlite.corrupt-'))).toBe(true);
+  });
+});

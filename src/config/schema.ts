@@ -87,11 +87,77 @@ function buildConfigSchema() {
       }),
       { daily: { usd: null, action: 'warn', proRataFactor: 2 }, agentType: { usd: {}, action: 'warn' } },
     ),
+    /**
+     * The report's drain detectors (src/detectors; docs/drains.md gives the reasoning behind each
+     * default). The defaults equal the detectors' DEFAULTS constants (checked by a unit test).
+     */
+    detectors: z._default(
+      z.looseObject({
+        misallocation: z._default(
+          z.looseObject({
+            /** A regular expression (case-insensitive) matched against model ids. */
+            expensiveModels: z._default(z.string().check(z.minLength(1), z.refine(isRegExp, 'must be a valid regular expression')), 'opus'),
+            cheaperModel: z._default(z.string().check(z.minLength(1)), 'claude-haiku-4-5'),
+            maxOutputTokens: z._default(z.int().check(z.gte(0)), 300),
+          }),
+          { expensiveModels: 'opus', cheaperModel: 'claude-haiku-4-5', maxOutputTokens: 300 },
+        ),
+        contextBloat: z._default(
+          z.looseObject({
+            sigmas: z._default(z.number().check(z.gt(0)), 3),
+            minSessions: z._default(z.int().check(z.gte(2)), 5),
+            window: z._default(z.int().check(z.gte(2), z.lte(1000)), 20),
+          }),
+          { sigmas: 3, minSessions: 5, window: 20 },
+        ),
+        unattended: z._default(
+          z.looseObject({
+            maxCallsWithoutPrompt: z._default(z.int().check(z.gte(1)), 25),
+            workingHours: z._default(
+              z.nullable(
+                z.looseObject({
+                  start: z.int().check(z.gte(0), z.lte(23)),
+                  end: z.int().check(z.gte(1), z.lte(24)),
+                  days: z._default(z.array(z.int().check(z.gte(0), z.lte(6))), [1, 2, 3, 4, 5]),
+                  utcOffsetMinutes: z._default(z.int().check(z.gte(-840), z.lte(840)), 0),
+                }),
+              ),
+              null,
+            ),
+          }),
+          { maxCallsWithoutPrompt: 25, workingHours: null },
+        ),
+        drift: z._default(z.looseObject({ thresholdPct: z._default(z.number().check(z.gt(0)), 25) }), { thresholdPct: 25 }),
+        degradation: z._default(
+          z.looseObject({
+            failedShare: z._default(z.number().check(z.gt(0), z.lte(1)), 0.5),
+            minCalls: z._default(z.int().check(z.gte(1)), 4),
+          }),
+          { failedShare: 0.5, minCalls: 4 },
+        ),
+      }),
+      {
+        misallocation: { expensiveModels: 'opus', cheaperModel: 'claude-haiku-4-5', maxOutputTokens: 300 },
+        contextBloat: { sigmas: 3, minSessions: 5, window: 20 },
+        unattended: { maxCallsWithoutPrompt: 25, workingHours: null },
+        drift: { thresholdPct: 25 },
+        degradation: { failedShare: 0.5, minCalls: 4 },
+      },
+    ),
     /** Session stores (and notices, set-aside corrupt stores) untouched this many days are deleted at a SessionStart; null keeps them. */
     retention: z._default(z.looseObject({ days: z._default(z.nullable(z.int().check(z.gte(1))), 30) }), { days: 30 }),
     /** Per-MTok USD prices by model id; they win over the built-in table and may add models. */
     pricing: z._default(z.record(z.string(), priceSchema), {}),
   });
+}
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source, 'i');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 let schema: ReturnType<typeof buildConfigSchema> | undefined;
@@ -102,6 +168,7 @@ export function configSchema(): ReturnType<typeof buildConfigSchema> {
 
 export type Config = z.infer<ReturnType<typeof buildConfigSchema>>;
 export type PriceOverrides = Config['pricing'];
+export type DetectorConfig = Config['detectors'];
 
 export function defaultConfig(): Config {
   return configSchema().parse({});

@@ -28,9 +28,11 @@ export interface BloatConfig {
   sigmas: number;
   /** Fewer earlier sessions than this: no baseline yet. */
   minSessions: number;
+  /** The baseline is the project's latest this-many sessions before the one judged (rolling). */
+  window: number;
 }
 
-export const BLOAT_DEFAULTS: BloatConfig = { sigmas: 3, minSessions: 5 };
+export const BLOAT_DEFAULTS: BloatConfig = { sigmas: 3, minSessions: 5, window: 20 };
 
 /**
  * A session whose mean context per turn is far above this project's own baseline. Dollars = the

@@ -9,12 +9,19 @@ export interface WeekStats {
   costUsd: number;
 }
 
+export interface DriftConfig {
+  /** A week whose cost per session rose more than this many percent over the previous week's is called out. */
+  thresholdPct: number;
+}
+
+export const DRIFT_DEFAULTS: DriftConfig = { thresholdPct: 25 };
+
 /**
  * Week-over-week change of cost per session and per active hour. Flags a week whose cost per
  * session rose more than `thresholdPct` over the previous week's; dollars = the rise × that week's
  * sessions (what the week cost beyond the previous week's rate).
  */
-export function detectBaselineDrift(weeks: readonly WeekStats[], thresholdPct = 25): DrainFinding[] {
+export function detectBaselineDrift(weeks: readonly WeekStats[], thresholdPct = DRIFT_DEFAULTS.thresholdPct): DrainFinding[] {
   const sorted = [...weeks].filter((w) => w.sessions > 0).sort((a, b) => a.week.localeCompare(b.week));
   const findings: DrainFinding[] = [];
   for (let i = 1; i < sorted.length; i++) {

@@ -12,6 +12,9 @@ export interface DrainRow {
 }
 
 const LABELS: Record<DrainKind, string> = {
+  retryStorm: 'retry storms',
+  duplicateRead: 'repeated file reads',
+  toolDuplication: 'tool duplication',
   modelMisallocation: 'model misallocation',
   routingFallback: 'routing fallbacks',
   contextBloat: 'context bloat',
@@ -25,16 +28,33 @@ export function labelOf(kind: DrainKind): string {
   return LABELS[kind];
 }
 
-/** The audit-style table: one row per driver, dollars and share of total spend, largest first. */
+/**
+ * The audit-style table: one row per driver, dollars and share of total spend, largest first. A row's
+ * trigger is its costliest finding's; its evidence, the five costliest findings (session, agent,
+ * dollars, what tripped, the first piece of evidence).
+ */
 export function summarizeDrains(findings: readonly DrainFinding[], totalSpendUsd: number): DrainRow[] {
-  const rows = new Map<DrainKind, DrainRow>();
-  for (const f of findings) {
-    const row = rows.get(f.driver) ?? { driver: f.driver, usd: 0, share: 0, findings: 0, trigger: f.trigger, evidence: [], fix: f.fix };
-    row.usd += f.usd;
-    row.findings++;
-    if (row.evidence.length < 5) row.evidence.push(`${f.sessionId ? `${f.sessionId.slice(0, 8)} ` : ''}${f.agent ? `[${f.agent}] ` : ''}${f.trigger}`);
-    rows.set(f.driver, row);
+  const byDriver = new Map<DrainKind, DrainFinding[]>();
+  for (const f of findings) byDriver.set(f.driver, [...(byDriver.get(f.driver) ?? []), f]);
+  const rows: DrainRow[] = [];
+  for (const [driver, list] of byDriver) {
+    const ranked = [...list].sort((a, b) => b.usd - a.usd);
+    const usd = list.reduce((sum, f) => sum + f.usd, 0);
+    const top = ranked[0] as DrainFinding;
+    rows.push({
+      driver,
+      usd,
+      share: totalSpendUsd > 0 ? usd / totalSpendUsd : 0,
+      findings: list.length,
+      trigger: top.trigger,
+      evidence: ranked.slice(0, 5).map(describeFinding),
+      fix: top.fix,
+    });
   }
-  for (const row of rows.values()) row.share = totalSpendUsd > 0 ? row.usd / totalSpendUsd : 0;
-  return [...rows.values()].sort((a, b) => b.usd - a.usd);
+  return rows.sort((a, b) => b.usd - a.usd);
+}
+
+function describeFinding(f: DrainFinding): string {
+  const where = `${f.sessionId ? `${f.sessionId.slice(0, 8)} ` : ''}${f.agent ? `[${f.agent}] ` : ''}`;
+  return `${where}$${f.usd.toFixed(4)}: ${f.trigger}${f.evidence[0] ? ` — ${f.evidence[0]}` : ''}`;
 }

@@ -25,6 +25,10 @@ export interface ResponseFact {
 export interface CallFact {
   agent: string;
   name: string;
+  /** Set when the call is known by id (the report charges repeated calls through it). */
+  toolUseId?: string;
+  /** A short description of the input: a Bash command, a URL, a query (see summarizeInput). */
+  summary?: string;
   /** ok, error, rejected, denied, interrupted, unchanged, pending. */
   outcome: string;
   /** The costguard guard that warned about or denied it, if any. */
@@ -43,6 +47,9 @@ export interface SessionFact {
 }
 
 export type DrainKind =
+  | 'retryStorm'
+  | 'duplicateRead'
+  | 'toolDuplication'
   | 'modelMisallocation'
   | 'routingFallback'
   | 'contextBloat'

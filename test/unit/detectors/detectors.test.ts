@@ -7,6 +7,7 @@ import { detectRoutingFallback, modelFamily } from '../../../src/detectors/routi
 import { detectSilentDegradation } from '../../../src/detectors/silent-degradation.js';
 import type { ResponseFact, SessionFact } from '../../../src/detectors/types.js';
 import { detectUnattended } from '../../../src/detectors/unattended.js';
+import { detectToolDuplication } from '../../../src/detectors/tool-duplication.js';
 import { costOfUsage } from '../../../src/pricing/cost.js';
 
 let t = Date.parse('2026-11-23T10:00:00Z');
@@ -164,5 +165,25 @@ describe('summarizeDrains', () => {
       ['routingFallback', 3, 0.3, 2],
       ['modelMisallocation', 2, 0.2, 1],
     ]);
+  });
+});
+
+describe('tool duplication', () => {
+  const call = (summary: string, outcome = 'ok', name = 'Bash', guard?: string) => ({ agent: 'main', name, toolUseId: `t${summary}${Math.random()}`, summary, outcome, ...(guard ? { guard } : {}) });
+  it('counts identical successful repeats with nothing modifying in between, and guard-flagged calls', () => {
+    const calls = [
+      call('npm test'),
+      call('npm test'), // repeat
+      call('x', 'ok', 'Edit'),
+      call('npm test'), // after an edit: legitimate
+      call('npm test', 'error'), // failed: the retry streak's business
+      call('cat a.txt'), // a file read: the duplicate-read guard's business
+      call('cat a.txt'),
+      call('pattern', 'ok', 'Grep', 'toolDuplication'),
+    ];
+    const findings = detectToolDuplication(session([], { calls }), () => 1);
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.usd).toBe(3);
+    expect(findings[0]!.evidence).toEqual(['Bash npm test', 'Grep pattern']);
   });
 });

@@ -135,7 +135,7 @@ export function runCli(argv: string[], io: CliIo): number {
     throw new UsageError(`no transcript found for session ${JSON.stringify(session)} under ${claudeConfigDir(env)}/projects`);
   }
   const report = buildReport(
-    { index, sqlite, dataDirs, pricing: config.pricing },
+    { index, sqlite, dataDirs, pricing: config.pricing, detectors: config.detectors },
     { by, sessionId: session, sinceMs, untilMs, since: args.since, until: args.until, timeZone },
   );
   io.stdout(renderReport(report, format, { breakdown: args.breakdown }));

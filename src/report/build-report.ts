@@ -1,12 +1,13 @@
 import { readdirSync } from 'node:fs';
-import type { PriceOverrides } from '../config/schema.js';
+import { defaultConfig, type DetectorConfig, type PriceOverrides } from '../config/schema.js';
 import type { SqliteModule } from '../store/native.js';
 import { sessionFileName, sessionsDir } from '../store/open.js';
 import { addInto, buildRows, emptyCounted, totalsOf, unpricedModelsOf } from './aggregate.js';
 import { attributeToolCalls, costliestCalls, type CacheRates, type SessionAttribution } from './attribution.js';
+import { findDrains, type IndexedCall, type IndexedResponse } from './drains.js';
 import { findSessionFindings } from './findings.js';
 import { priceOf } from './ingest.js';
-import { readStoredCalls } from './session-stores.js';
+import { readSessionStore, type StoredSession } from './session-stores.js';
 import { assignBlocks, dayKey, isoWeekKey, monthKey } from './time.js';
 import type { Dimension, Finding, Report, ReportRow } from './types.js';
 import type { GroupedSums, Range, ResponseRow, UsageIndex } from './usage-index.js';
@@ -27,6 +28,8 @@ export interface ReportSources {
   /** Where session stores may be (CLAUDE_PLUGIN_DATA, or the install's data dirs). */
   dataDirs: readonly string[];
   pricing: PriceOverrides;
+  /** The drain detectors' thresholds (config `detectors`); the defaults when absent. */
+  detectors?: DetectorConfig | undefined;
 }
 
 const HISTORY_FINDINGS = 10;
@@ -50,16 +53,21 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
   const range: Range = { sinceMs: opts.sinceMs, untilMs: opts.untilMs, sessionId: opts.sessionId };
   const rates = cacheRates(src.pricing);
   const tz = opts.timeZone;
-  const attributions = new Map<string, { attribution: SessionAttribution; responses: ResponseRow[] }>();
+  const attributions = new Map<string, { attribution: SessionAttribution; responses: IndexedResponse[]; calls: IndexedCall[] }>();
   const attributionOf = (sessionId: string) => {
     let a = attributions.get(sessionId);
     if (!a) {
       const responses = src.index.responses({ ...range, sessionId });
       const calls = src.index.toolCalls([sessionId]);
-      a = { attribution: attributeToolCalls(responses, calls, rates), responses };
+      a = { attribution: attributeToolCalls(responses, calls, rates), responses, calls };
       attributions.set(sessionId, a);
     }
     return a;
+  };
+  const stores = new Map<string, StoredSession | undefined>();
+  const storeOf = (sessionId: string) => {
+    if (!stores.has(sessionId)) stores.set(sessionId, readSessionStore(src.sqlite, src.dataDirs, sessionId));
+    return stores.get(sessionId);
   };
 
   let rows: ReportRow[];
@@ -106,6 +114,7 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
     unpricedModels: opts.by === 'tool' ? [] : unpricedModelsOf(rows),
     malformedLines: src.index.malformedLines(opts.sessionId),
     findings: [],
+    drains: [],
   };
   if (opts.since) report.since = opts.since;
   if (opts.until) report.until = opts.until;
@@ -116,7 +125,7 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
   const findings: Finding[] = [];
   let deniedIds = new Set<string>();
   for (const sessionId of sessions) {
-    const calls = readStoredCalls(src.sqlite, src.dataDirs, sessionId);
+    const calls = storeOf(sessionId)?.calls;
     if (!calls) continue;
     const { attribution, responses } = attributionOf(sessionId);
     findings.push(...findSessionFindings(sessionId, calls, attribution, responses, rates));
@@ -124,6 +133,18 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
   }
   findings.sort((a, b) => b.wastedUsd - a.wastedUsd);
   report.findings = opts.sessionId ? findings : findings.slice(0, HISTORY_FINDINGS);
+
+  const drainSessions = opts.sessionId ? [opts.sessionId] : [...new Set(src.index.groupedSums('session', range).map((g) => g.key))];
+  report.drains = findDrains({
+    index: src.index,
+    sessions: drainSessions.map((sessionId) => ({ sessionId, ...attributionOf(sessionId), store: storeOf(sessionId) })),
+    rates,
+    pricing: src.pricing,
+    config: src.detectors ?? defaultConfig().detectors,
+    timeZone: tz,
+    totalUsd: totals.costUsd,
+    withDrift: !opts.sessionId,
+  }).rows;
 
   if (opts.sessionId) {
     const { attribution } = attributionOf(opts.sessionId);

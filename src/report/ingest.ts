@@ -4,6 +4,7 @@ import type { PriceOverrides } from '../config/schema.js';
 import { costOfUsage, type UsageForCost } from '../pricing/cost.js';
 import { shortHash } from '../shared/hash.js';
 import { parseTranscriptChunk } from '../transcript/parse.js';
+import { readPromptTimes } from './prompts.js';
 import { readSubagentMeta, readTranscriptDelta } from '../transcript/read.js';
 import type { TranscriptFile } from './history.js';
 import type { FileRow, UsageIndex } from './usage-index.js';
@@ -156,6 +157,7 @@ function readFile(
         ts: Date.parse(t.timestamp) || 0,
       });
     }
+    if (!file.agentId) for (const ts of readPromptTimes(delta.text)) index.addPrompt(row.id, file.sessionId, ts);
     for (const r of chunk.toolResults) {
       index.finishToolCall(r.toolUseId, r.rejected ? 'rejected' : r.isError ? 'error' : r.unchanged ? 'unchanged' : 'ok', r.contentChars ?? 0);
     }

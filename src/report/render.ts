@@ -1,3 +1,4 @@
+import { labelOf, type DrainRow } from '../detectors/index.js';
 import type { Counted, Format, Report, ReportRow } from './types.js';
 
 /** Pure renderers: a Report in, text out. */
@@ -35,6 +36,8 @@ function toJson(report: Report, breakdown: boolean): unknown {
 
 const CSV_FIELDS = ['key', 'model', 'inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens', 'totalTokens', 'costUsd', 'responses', 'unpricedResponses'] as const;
 
+const DRAIN_CSV_FIELDS = ['driver', 'share', 'usd', 'findings', 'trigger', 'evidence', 'fix'] as const;
+
 function csvCell(v: unknown): string {
   const s = v === undefined || v === null ? '' : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
@@ -49,6 +52,11 @@ function renderCsv(report: Report, breakdown: boolean): string {
     if (breakdown) for (const b of r.breakdown ?? []) line(r.key, b.model, b);
   }
   line('TOTAL', '', report.totals);
+  if (report.drains.length > 0) {
+    // A second block after a blank line: the rows above keep their columns.
+    lines.push('', DRAIN_CSV_FIELDS.join(','));
+    for (const d of report.drains) lines.push([labelOf(d.driver), d.share, d.usd, d.findings, d.trigger, d.evidence.join(' | '), d.fix].map(csvCell).join(','));
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -94,7 +102,7 @@ function renderTable(report: Report, breakdown: boolean): string {
   const fmt = (l: string[]) => l.map((cell, i) => (cols[i]?.right ? cell.padStart(widths[i] as number) : cell.padEnd(widths[i] as number))).join('  ').trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
   const body = lines.slice(1, -1).map(fmt);
-  return [fmt(lines[0] as string[]), rule, ...body, rule, fmt(lines.at(-1) as string[]), ...notes(report)].join('\n') + '\n';
+  return [fmt(lines[0] as string[]), rule, ...body, rule, fmt(lines.at(-1) as string[]), ...drainsText(report), ...notes(report)].join('\n') + '\n';
 }
 
 function renderMarkdownTable(report: Report, breakdown: boolean): string {
@@ -103,7 +111,41 @@ function renderMarkdownTable(report: Report, breakdown: boolean): string {
   const row = (l: string[]) => `| ${l.join(' | ')} |`;
   const out = [row(lines[0] as string[]), `|${cols.map((c) => (c.right ? ' ---: ' : ' --- ')).join('|')}|`, ...lines.slice(1).map(row)];
   if (report.findings.length > 0) out.push('', ...renderFindings(report));
+  if (report.drains.length > 0) out.push('', '### Cost drains (share of total spend)', '', ...drainsMarkdown(report.drains));
   return [...out, ...notes(report)].join('\n') + '\n';
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ');
+
+/** The audit-style table in a terminal: one line per driver, then its evidence and fix indented. */
+function drainsText(report: Report): string[] {
+  if (report.drains.length === 0) return [];
+  const head = ['driver', 'share', 'dollars', 'findings', 'trigger'];
+  const lines = report.drains.map((d) => [labelOf(d.driver), percent(d.share), usd(d.usd), String(d.findings), oneLine(d.trigger)]);
+  const widths = head.map((_, i) => Math.max(head[i]!.length, ...lines.map((l) => l[i]!.length)));
+  const right = [false, true, true, true, false];
+  const fmt = (l: string[]) => l.map((cell, i) => (right[i] ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const out = ['', `Cost drains (share of ${usd(report.totals.costUsd)} total spend)`, fmt(head), widths.map((w) => '─'.repeat(w)).join('  ')];
+  report.drains.forEach((d, i) => {
+    out.push(fmt(lines[i]!));
+    for (const e of d.evidence.slice(0, 3)) out.push(`    · ${oneLine(e).slice(0, 160)}`);
+    out.push(`    fix: ${d.fix}`);
+  });
+  return out;
+}
+
+function drainsMarkdown(rows: readonly DrainRow[]): string[] {
+  const cell = (text: string) => oneLine(text).replace(/\|/g, '\\|');
+  const out = ['| driver | share | dollars | trigger | evidence | suggested fix |', '| --- | ---: | ---: | --- | --- | --- |'];
+  for (const d of rows) {
+    const evidence = d.evidence.slice(0, 3).map((e) => cell(e).slice(0, 160)).join('<br>');
+    out.push(`| ${labelOf(d.driver)} | ${percent(d.share)} | ${usd(d.usd)} | ${cell(d.trigger)}${d.findings > 1 ? ` (${d.findings} findings)` : ''} | ${evidence} | ${cell(d.fix)} |`);
+  }
+  return out;
 }
 
 function notes(report: Report): string[] {
@@ -136,6 +178,7 @@ function renderSessionMarkdown(report: Report): string {
   out.push('');
   if (report.findings.length > 0) out.push(...renderFindings(report), '');
   else out.push('No waste findings (no retry storms, duplicate reads or threshold crossings recorded).', '');
+  if (report.drains.length > 0) out.push('### Cost drains in this session (share of its cost)', '', ...drainsMarkdown(report.drains), '');
   if (report.costliestCalls && report.costliestCalls.length > 0) {
     out.push('### Costliest tool calls (result tokens × turns carried)');
     for (const c of report.costliestCalls) {

@@ -1,3 +1,5 @@
+import type { DrainRow } from '../detectors/index.js';
+
 export const DIMENSIONS = ['session', 'project', 'day', 'week', 'month', 'block', 'model', 'agent', 'tool'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 export const FORMATS = ['table', 'markdown', 'json', 'csv'] as const;
@@ -83,6 +85,8 @@ export interface Report {
   unpricedModels: string[];
   malformedLines: number;
   findings: Finding[];
+  /** The audit-style table: one row per cost driver, share of the period's spend, largest first (docs/drains.md). */
+  drains: DrainRow[];
   /** Session reports: the costliest tool calls and the calls' outcome counts. */
   costliestCalls?: ToolCallCost[];
   toolCalls?: { total: number; failed: number; blocked: number };

@@ -63,6 +63,18 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX tool_calls_by_file ON tool_calls (file_id);
   CREATE TABLE models (model TEXT PRIMARY KEY);
   `,
+  `
+  -- When the user typed a prompt (main transcripts only): the unattended-run detector needs them.
+  CREATE TABLE prompts (file_id INTEGER NOT NULL, session_id TEXT NOT NULL, ts INTEGER NOT NULL);
+  CREATE INDEX prompts_by_session ON prompts (session_id, ts);
+  CREATE INDEX prompts_by_file ON prompts (file_id);
+  -- Files read before prompts were kept: read everything again (the index is a cache).
+  DELETE FROM responses;
+  DELETE FROM tool_calls;
+  DELETE FROM files;
+  DELETE FROM models;
+  DELETE FROM meta WHERE key = 'pricing';
+  `,
 ];
 
 export const INDEX_FILE = 'report-index.sqlite';
@@ -204,6 +216,7 @@ export class UsageIndex implements Disposable {
   resetFile(id: number, ino: string): void {
     this.stmt(`DELETE FROM responses WHERE file_id = ?`).run(id);
     this.stmt(`DELETE FROM tool_calls WHERE file_id = ?`).run(id);
+    this.stmt(`DELETE FROM prompts WHERE file_id = ?`).run(id);
     this.stmt(`UPDATE files SET offset = 0, size = 0, ino = ?, malformed_lines = 0 WHERE id = ?`).run(ino, id);
   }
 
@@ -316,6 +329,27 @@ export class UsageIndex implements Disposable {
     const out: Row[] = [];
     for (const id of sessionIds) out.push(...(this.stmt(`${select} WHERE session_id = ?`).all(id) as Row[]));
     return out;
+  }
+
+  addPrompt(fileId: number, sessionId: string, ts: number): void {
+    this.stmt(`INSERT INTO prompts (file_id, session_id, ts) VALUES (?, ?, ?)`).run(fileId, sessionId, ts);
+  }
+
+  /** When the user's prompts of a session arrived (epoch ms), oldest first. */
+  prompts(sessionId: string): number[] {
+    return (this.stmt(`SELECT ts FROM prompts WHERE session_id = ? ORDER BY ts`).all(sessionId) as Array<{ ts: number }>).map((r) => r.ts);
+  }
+
+  /**
+   * Every session's main-agent mean context per response (input + cache tokens), with its project
+   * and first activity: what context-bloat baselines are computed from, over the whole history.
+   */
+  sessionContexts(): Array<{ sessionId: string; project: string; firstTs: number; meanContext: number }> {
+    return this.stmt(
+      `SELECT session_id AS sessionId, max(project) AS project, min(ts) AS firstTs,
+              avg(input_tokens + cache_creation_tokens + cache_read_tokens) AS meanContext
+       FROM responses WHERE agent_key = 'main' AND model != '<synthetic>' AND ts > 0 GROUP BY session_id ORDER BY firstTs, session_id`,
+    ).all() as Array<{ sessionId: string; project: string; firstTs: number; meanContext: number }>;
   }
 
   hasSession(sessionId: string): boolean {

@@ -107,8 +107,10 @@ function buildConfigSchema() {
             sigmas: z._default(z.number().check(z.gt(0)), 3),
             minSessions: z._default(z.int().check(z.gte(2)), 5),
             window: z._default(z.int().check(z.gte(2), z.lte(1000)), 20),
+            /** The live flag in the hook (a warning to the model, once per session); the report rows stay. */
+            liveAction: z._default(z.enum(['warn', 'off']), 'warn'),
           }),
-          { sigmas: 3, minSessions: 5, window: 20 },
+          { sigmas: 3, minSessions: 5, window: 20, liveAction: 'warn' },
         ),
         unattended: z._default(
           z.looseObject({
@@ -138,7 +140,7 @@ function buildConfigSchema() {
       }),
       {
         misallocation: { expensiveModels: 'opus', cheaperModel: 'claude-haiku-4-5', maxOutputTokens: 300 },
-        contextBloat: { sigmas: 3, minSessions: 5, window: 20 },
+        contextBloat: { sigmas: 3, minSessions: 5, window: 20, liveAction: 'warn' },
         unattended: { maxCallsWithoutPrompt: 25, workingHours: null },
         drift: { thresholdPct: 25 },
         degradation: { failedShare: 0.5, minCalls: 4 },

@@ -1,5 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { evaluateAgentTypeBudget, evaluateDailyBudget, type AgentTypeBudgetState, type DailyBudgetState } from './budgets.js';
+import { evaluateContextBloat, type ContextBloatState } from './context-bloat.js';
 import { evaluateDuplicateRead, type DuplicateReadInput } from './duplicate-read.js';
 import { evaluateRetryStreak, type RetryStreakState } from './retry-streak.js';
 import { evaluateContextThreshold, evaluateSessionCostThreshold, type ThresholdState } from './thresholds.js';
@@ -14,6 +15,7 @@ export interface PreToolUseState {
   duplicateRead: DuplicateReadInput | undefined;
   toolDuplication: ToolDuplicationInput | undefined;
   thresholds: ThresholdState;
+  contextBloat: ContextBloatState | undefined;
   unattended: UnattendedState | undefined;
   dailyBudget: DailyBudgetState | undefined;
   agentTypeBudget: AgentTypeBudgetState | undefined;
@@ -31,6 +33,7 @@ export function evaluatePreToolUse(
     state.toolDuplication && evaluateToolDuplication(state.toolDuplication, config.toolDuplication),
     evaluateContextThreshold(state.thresholds, config.context),
     evaluateSessionCostThreshold(state.thresholds, config.sessionCost),
+    state.contextBloat && evaluateContextBloat(state.contextBloat, config.detectors.contextBloat),
     state.unattended && evaluateUnattended(state.unattended, config.unattended),
     state.dailyBudget && evaluateDailyBudget(state.dailyBudget, config.budgets.daily),
     state.agentTypeBudget && evaluateAgentTypeBudget(state.agentTypeBudget, config.budgets.agentType),

@@ -24,6 +24,7 @@ export type GuardName =
   | 'duplicateRead'
   | 'toolDuplication'
   | 'contextThreshold'
+  | 'contextBloat'
   | 'sessionCostThreshold'
   | 'unattended'
   | 'dailyBudget'

@@ -6,6 +6,9 @@ import { combineVerdicts, evaluatePreToolUse, type CombinedVerdict } from '../gu
 import { describeReads, describeWrites, type ReadSpan } from '../guards/read-spans.js';
 import { signatureOf } from '../guards/tool-duplication.js';
 import type { Verdict } from '../guards/types.js';
+import { computeBaseline, type Baseline } from '../detectors/context-bloat.js';
+import type { ContextBloatState } from '../guards/context-bloat.js';
+import { recentSessionContexts, recordSessionContext } from '../store/baselines.js';
 import { recordDayCostsAndSum } from '../store/ledger.js';
 import type { SqliteModule } from '../store/native.js';
 import type { SessionStore } from '../store/session-store.js';
@@ -34,8 +37,11 @@ export interface HandleContext {
   store: SessionStore;
   config: Config;
   now: number;
-  /** The plugin's data dir, for the cross-session ledger (daily budget); without it that guard is skipped. */
-  data?: { sqlite: SqliteModule; dataDir: string; sessionKey: string } | undefined;
+  /**
+   * The plugin's data dir and the session's project, for what spans sessions: the daily-budget
+   * ledger and the per-project context baseline. Without it those guards are skipped.
+   */
+  data?: { sqlite: SqliteModule; dataDir: string; sessionKey: string; project: string | undefined } | undefined;
 }
 
 type Result = { deny?: string; context?: string };
@@ -125,6 +131,7 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
           unpricedResponses: cost.unpriced,
           compactions: store.compactions(),
         },
+        contextBloat: agentKey === 'main' ? contextBloatState(ctx) : undefined,
         unattended: sincePrompt && { callsSincePrompt: sincePrompt.calls, minutesSincePrompt: sincePrompt.promptAt ? (now - sincePrompt.promptAt) / 60_000 : 0 },
         dailyBudget: dailyBudgetState(ctx),
         // hasOwn: agent_type comes from the payload, and "constructor" must not find Object's.
@@ -151,6 +158,30 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
     ingestAll(ctx, p);
     return decide();
   });
+}
+
+/** The session so far against the baseline SessionStart saved; only for the main agent. */
+function contextBloatState(ctx: HandleContext): ContextBloatState | undefined {
+  if (ctx.config.detectors.contextBloat.liveAction === 'off') return undefined;
+  const saved = ctx.store.getMeta('context_baseline');
+  if (!saved) return undefined;
+  const baseline = JSON.parse(saved) as Baseline;
+  return { ...ctx.store.mainContextStats(), baseline };
+}
+
+/** At SessionStart: this project's baseline from its recent other sessions, kept for the session's PreToolUse hooks. */
+function saveContextBaseline(ctx: HandleContext): void {
+  const bloat = ctx.config.detectors.contextBloat;
+  if (!ctx.data?.project || bloat.liveAction === 'off') return;
+  const values = recentSessionContexts(ctx.data.dataDir, ctx.data.project, ctx.data.sessionKey, bloat.window);
+  ctx.store.setMeta('context_baseline', JSON.stringify(computeBaseline(values)));
+}
+
+/** At the end of each turn: this session's mean context, for later sessions' baselines. */
+function recordContext(ctx: HandleContext): void {
+  if (!ctx.data?.project) return;
+  const { meanContext, responses } = ctx.store.mainContextStats();
+  if (responses > 0) recordSessionContext(ctx.data.dataDir, ctx.data.project, ctx.data.sessionKey, meanContext, responses, ctx.now);
 }
 
 /** Today's spend across sessions, via the ledger; only for users with a daily budget. */
@@ -314,6 +345,7 @@ export function handleEvent(ctx: HandleContext, p: HookPayload): Result {
         store.recordEvent('session_start', 'main', now, p.source);
         if (p.model) store.setMeta('model', p.model);
         if (p.source === 'compact' && store.claimNotice(compactionKey(p, now), now)) store.recordCompaction(now, 'session_start');
+        if (p.source !== 'compact') saveContextBaseline(ctx);
       });
       return {};
     case 'PostCompact':
@@ -338,9 +370,13 @@ export function handleEvent(ctx: HandleContext, p: HookPayload): Result {
         ingestAll(ctx, p);
         store.recordEvent('session_end', 'main', now, p.reason);
       });
+      recordContext(ctx);
+      return {};
+    case 'Stop':
+      store.write(() => ingestAll(ctx, p));
+      recordContext(ctx);
       return {};
     case 'PreCompact':
-    case 'Stop':
       store.write(() => ingestAll(ctx, p));
       return {};
     default:

@@ -167,7 +167,7 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
     const sqlite = payload.hook_event_name === 'SessionStart' ? provideSqlite(dataDir, sessionKey, notices) : loadSqlite(dataDir);
     mark('sqlite');
     const handled = withSessionStore(sqlite, dataDir, payload.session_id, now, (store) =>
-      handleEvent({ store, config, now, data: { sqlite, dataDir, sessionKey } }, payload),
+      handleEvent({ store, config, now, data: { sqlite, dataDir, sessionKey, project: env.CLAUDE_PROJECT_DIR || payload.cwd } }, payload),
     );
     mark('handled');
     notices.push(...handled.notices);

@@ -325,6 +325,19 @@ export class SessionStore implements Disposable {
     return row?.tokens;
   }
 
+  /** The main agent's mean context per turn so far (input + cache tokens), and over how many turns. */
+  mainContextStats(): { meanContext: number; responses: number } {
+    const row = this.stmt(
+      `SELECT coalesce(avg(input_tokens + cache_creation_tokens + cache_read_tokens), 0) AS mean, count(*) AS n FROM usage
+       WHERE agent_key = 'main' AND model != '<synthetic>'`,
+    ).get() as { mean: number; n: number };
+    return { meanContext: row.mean, responses: row.n };
+  }
+
+  getMeta(key: string): string | undefined {
+    return (this.stmt(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined)?.value;
+  }
+
   sessionCost(): { usd: number; unpriced: number } {
     return this.stmt(`SELECT cost_usd AS usd, unpriced FROM totals WHERE id = 1`).get() as { usd: number; unpriced: number };
   }

@@ -236,3 +236,22 @@ describe('the other drains, live', () => {
     expect(denied?.content).toContain('"Explore" agents have cost $0.60 in this session, past their budget of $0.50');
   });
 });
+
+describe('context bloat against the project baseline, live', () => {
+  it('warns when a session runs far above the context of the project\'s recent sessions', async () => {
+    const turn = (id: string, context: number) => ({ ...bash(id, 'true'), usage: usageForContext(context) });
+    session = await startGuardedSession([]);
+    for (let s = 0; s < 5; s++) {
+      session.api.push(turn(`toolu_b${s}a`, 20_000), turn(`toolu_b${s}b`, 20_000), { text: 'ok', usage: usageForContext(20_000) });
+      const r = await session.run(`baseline task ${s}`);
+      expect(r.exitCode, describeRun(r)).toBe(0);
+    }
+    session.api.push(turn('toolu_x1', 80_000), turn('toolu_x2', 80_000), turn('toolu_x3', 80_000), { text: 'done', usage: usageForContext(80_000) });
+    const before = session.api.agentRequests.length;
+    const big = await session.run('a much bigger task');
+    expect(big.exitCode, describeRun(big)).toBe(0);
+    const reqs = session.api.agentRequests.slice(before);
+    expect(textOfRequest(reqs[2]!, { fromMessage: -1 })).not.toContain('context averages');
+    expect(textOfRequest(reqs[3]!, { fromMessage: -1 })).toContain("costguard: this session's context averages 80k tokens per turn, far above this project's usual 20k (± 0k over its last 5 sessions)");
+  });
+});

@@ -133,7 +133,7 @@ describe('detector config', () => {
   it('defaults are the detectors\' DEFAULTS constants', () => {
     const d = defaultConfig().detectors;
     expect(d.misallocation).toEqual(MISALLOCATION_DEFAULTS);
-    expect(d.contextBloat).toEqual(BLOAT_DEFAULTS);
+    expect(d.contextBloat).toEqual({ ...BLOAT_DEFAULTS, liveAction: 'warn' });
     expect(d.unattended).toEqual(UNATTENDED_DEFAULTS);
     expect(d.drift).toEqual(DRIFT_DEFAULTS);
     expect(d.degradation).toEqual(DEGRADATION_DEFAULTS);

@@ -56,6 +56,11 @@ export function tokenizeCommand(command: string, cwd: string | undefined): strin
   return tokens;
 }
 
+/** Whether signatureOf reads the call's input (writes and untracked tools need none). */
+export function signatureReadsInput(toolName: string): boolean {
+  return !WRITES.has(toolName) && !NOT_TRACKED.has(toolName);
+}
+
 export function signatureOf(toolName: string, input: unknown, cwd: string | undefined): CallSignature | undefined {
   if (WRITES.has(toolName)) return { key: '', tokens: [], modifies: true };
   if (NOT_TRACKED.has(toolName) || typeof input !== 'object' || input === null) return undefined;

@@ -4,7 +4,7 @@ import type { DailyBudgetState } from '../guards/budgets.js';
 import { compileIgnore, type FileStamp } from '../guards/duplicate-read.js';
 import { combineVerdicts, evaluatePreToolUse, type CombinedVerdict } from '../guards/index.js';
 import { describeReads, describeWrites, type ReadSpan } from '../guards/read-spans.js';
-import { signatureOf } from '../guards/tool-duplication.js';
+import { signatureOf, signatureReadsInput } from '../guards/tool-duplication.js';
 import type { Verdict } from '../guards/types.js';
 import { computeBaseline, type Baseline } from '../detectors/context-bloat.js';
 import type { ContextBloatState } from '../guards/context-bloat.js';
@@ -95,7 +95,11 @@ function handlePreToolUse(ctx: HandleContext, p: PayloadOf<'PreToolUse'>): Resul
   }
 
   // The signature is stored: built from the input as it may be stored (redacted, bounded).
-  const signature = signatureOf(p.tool_name, storableInput(p.tool_input), p.cwd);
+  // The input is made storable (redacted, bounded) only for tools whose signature reads it.
+  const signature =
+    config.toolDuplication.action === 'off'
+      ? undefined
+      : signatureOf(p.tool_name, signatureReadsInput(p.tool_name) ? storableInput(p.tool_input) : undefined, p.cwd);
 
   const decide = (): Result => {
     if (toolUseId) {

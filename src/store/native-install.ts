@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BETTER_SQLITE3_VERSION, nativeAddonPath, nativeModuleDir } from './native.js';
@@ -82,6 +81,9 @@ export function installNativeModule(dataDir: string, opts: { npm?: string; waitM
     );
     // better-sqlite3's install script fetches a prebuilt addon, or compiles one (python3, make, a C++ compiler).
     const npm = opts.npm ?? (process.platform === 'win32' ? 'npm.cmd' : 'npm');
+    // Loaded here, not at import: node:child_process pulls in Node's stream and net modules, ~2 ms of
+    // every hook's start-up, and only this rare path needs it.
+    const { spawnSync } = process.getBuiltinModule('node:child_process');
     const res = spawnSync(npm, ['install', '--no-audit', '--no-fund', '--no-package-lock', '--omit=dev', '--loglevel=error'], {
       cwd: work,
       encoding: 'utf8',

@@ -1,4 +1,5 @@
-import type { Database as Db, Statement } from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SqliteModule } from '../store/native.js';
@@ -153,10 +154,7 @@ export interface Range {
 const BUSY_TIMEOUT_MS = 10_000;
 
 /** Synchronous, prepared statements, bound parameters only; `using` closes it. */
-export class UsageIndex implements Disposable {
-  private readonly statements = new Map<string, Statement>();
-
-  constructor(readonly db: Db) {}
+export class UsageIndex extends SqliteStore {
 
   static open(sqlite: SqliteModule, dir: string): UsageIndex {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -177,18 +175,7 @@ export class UsageIndex implements Disposable {
     }
   }
 
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
 
-  write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
-  }
 
   getMeta(key: string): string | undefined {
     return (this.stmt(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined)?.value;
@@ -356,9 +343,6 @@ export class UsageIndex implements Disposable {
     return this.stmt(`SELECT 1 FROM files WHERE session_id = ? LIMIT 1`).get(sessionId) !== undefined;
   }
 
-  [Symbol.dispose](): void {
-    this.db.close();
-  }
 }
 
 function rangeClause(range: Range): { where: string; params: Array<string | number> } {

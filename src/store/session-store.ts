@@ -1,4 +1,5 @@
-import type { Database as Db, Statement } from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { SqliteStore } from './sqlite-store.js';
 import { FAILED_OUTCOMES, type CallRecord, type Outcome } from '../guards/types.js';
 import type { PriorRead } from '../guards/duplicate-read.js';
 import type { CallSignature, PriorCall } from '../guards/tool-duplication.js';
@@ -66,24 +67,9 @@ export function migrate(db: Db): void {
  * Every write path is idempotent, because concurrent hook processes may see the same fact twice
  * (a PostToolUseFailure and the transcript's is_error both report one failure).
  */
-export class SessionStore implements Disposable {
-  private readonly statements = new Map<string, Statement>();
+export class SessionStore extends SqliteStore {
 
-  constructor(readonly db: Db) {}
 
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
-
-  /** Runs fn in a BEGIN IMMEDIATE transaction: one writer at a time, waiting up to the busy timeout. */
-  write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
-  }
 
   private nextSeq(): number {
     const row = this.stmt(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'seq' RETURNING value`).get() as { value: number };
@@ -363,9 +349,5 @@ export class SessionStore implements Disposable {
 
   setMeta(key: string, value: string): void {
     this.stmt(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
-  }
-
-  [Symbol.dispose](): void {
-    this.db.close();
   }
 }

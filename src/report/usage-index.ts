@@ -1,5 +1,6 @@
 import type { Database as Db } from 'better-sqlite3';
 import { SqliteStore } from '../store/sqlite-store.js';
+import type { ResponseTokens } from '../transcript/types.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SqliteModule } from '../store/native.js';
@@ -93,20 +94,11 @@ export interface FileRow {
   ino: string;
 }
 
-export interface ResponseRow {
-  messageId: string;
-  requestId: string;
+export interface ResponseRow extends ResponseTokens {
   fileId: number;
   sessionId: string;
   project: string;
   agentKey: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreationTokens: number;
-  cacheCreation5mTokens: number;
-  cacheCreation1hTokens: number;
-  cacheReadTokens: number;
   costUsd: number | null;
   ts: number;
   sidechain: number;

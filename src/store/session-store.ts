@@ -1,5 +1,6 @@
 import type { Database as Db } from 'better-sqlite3';
 import { SqliteStore } from './sqlite-store.js';
+import type { ResponseTokens } from '../transcript/types.js';
 import { FAILED_OUTCOMES, type CallRecord, type Outcome } from '../guards/types.js';
 import type { PriorRead } from '../guards/duplicate-read.js';
 import type { CallSignature, PriorCall } from '../guards/tool-duplication.js';
@@ -22,17 +23,8 @@ export interface CallFinish extends CallStart {
   durationMs: number | undefined;
 }
 
-export interface UsageRow {
-  messageId: string;
-  requestId: string;
+export interface UsageRow extends ResponseTokens {
   agentKey: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheCreationTokens: number;
-  cacheCreation5mTokens: number;
-  cacheCreation1hTokens: number;
-  cacheReadTokens: number;
   costUsd: number | null;
   timestamp: string;
 }

@@ -1,3 +1,9 @@
+/** The token counts of one API response, as every layer that stores or prices them carries them. */
+export type ResponseTokens = Pick<
+  UsageRecord,
+  'messageId' | 'requestId' | 'model' | 'inputTokens' | 'outputTokens' | 'cacheCreationTokens' | 'cacheCreation5mTokens' | 'cacheCreation1hTokens' | 'cacheReadTokens'
+>;
+
 /** One API response's usage, as written in a transcript (one per message.id + requestId). */
 export interface UsageRecord {
   messageId: string;

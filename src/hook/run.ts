@@ -154,7 +154,8 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
     sessionKey = sessionKeyOf(payload.session_id);
 
     const notices: string[] = [];
-    const { config, problems } = loadConfigCached(env, env.CLAUDE_PROJECT_DIR || payload.cwd, dataDir);
+    const project = env.CLAUDE_PROJECT_DIR || payload.cwd;
+    const { config, problems } = loadConfigCached(env, project, dataDir);
     if (problems.length > 0) {
       const text = problems.map(formatProblem);
       if (claimFileNotice(dataDir, `${sessionKey}-config-${shortHash(text.join('\n'))}`)) {
@@ -167,7 +168,7 @@ export function runHook(raw: string, env: Env, now: number): HookOutput | undefi
     const sqlite = payload.hook_event_name === 'SessionStart' ? provideSqlite(dataDir, sessionKey, notices) : loadSqlite(dataDir);
     mark('sqlite');
     const handled = withSessionStore(sqlite, dataDir, payload.session_id, now, (store) =>
-      handleEvent({ store, config, now, data: { sqlite, dataDir, sessionKey, project: env.CLAUDE_PROJECT_DIR || payload.cwd } }, payload),
+      handleEvent({ store, config, now, data: { sqlite, dataDir, sessionKey, project } }, payload),
     );
     mark('handled');
     notices.push(...handled.notices);

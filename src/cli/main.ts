@@ -1,10 +1,11 @@
-import { readFileSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeAll } from '../shared/write-all.js';
 import { runCli, UsageError } from './report-command.js';
 
 const argv = process.argv.slice(2);
 
 function write(fd: number, text: string): void {
-  writeSync(fd, text);
+  writeAll(fd, text);
 }
 
 // The one catch of the process: it alone decides the exit code (0 ok, 1 usage error, 2 failure).

@@ -1,4 +1,5 @@
-import { readSync, writeSync } from 'node:fs';
+import { readSync } from 'node:fs';
+import { writeAll } from '../shared/write-all.js';
 import { runHook } from './run.js';
 
 /** Larger payloads (a multi-MB Write) are still read whole; beyond this we stop and fail open. */
@@ -33,7 +34,7 @@ function readStdin(): string {
 try {
   const out = runHook(readStdin(), process.env, Date.now());
   // fs.writeSync, not process.stdout: creating the stdout stream loads Node's stream modules (~1 ms).
-  if (out) writeSync(1, `${JSON.stringify(out)}\n`);
+  if (out) writeAll(1, `${JSON.stringify(out)}\n`);
 } catch {
   // runHook already fails open; this guards against a failure to read stdin or write stdout.
 }

@@ -1,5 +1,6 @@
 import type { PriceOverrides } from '../config/schema.js';
-import { costOfUsage } from '../pricing/cost.js';
+import { priceOf } from '../pricing/cost.js';
+import { responseTokensOf } from '../transcript/tokens.js';
 import { parseTranscriptChunk } from '../transcript/parse.js';
 import { readTranscriptDelta } from '../transcript/read.js';
 import type { SessionStore } from '../store/session-store.js';
@@ -33,21 +34,7 @@ export function ingestTranscript(store: SessionStore, target: IngestTarget, pric
   const defaultAgent = target.agentId ?? 'main';
 
   for (const u of chunk.usages) {
-    const cost = costOfUsage(u, pricing);
-    store.upsertUsage({
-      messageId: u.messageId,
-      requestId: u.requestId,
-      agentKey: u.agentId ?? defaultAgent,
-      model: u.model,
-      inputTokens: u.inputTokens,
-      outputTokens: u.outputTokens,
-      cacheCreationTokens: u.cacheCreationTokens,
-      cacheCreation5mTokens: u.cacheCreation5mTokens,
-      cacheCreation1hTokens: u.cacheCreation1hTokens,
-      cacheReadTokens: u.cacheReadTokens,
-      costUsd: 'usd' in cost ? cost.usd : null,
-      timestamp: u.timestamp,
-    });
+    store.upsertUsage({ ...responseTokensOf(u), agentKey: u.agentId ?? defaultAgent, costUsd: priceOf(u, pricing), timestamp: u.timestamp });
   }
 
   for (const t of chunk.toolUses) {

@@ -77,3 +77,9 @@ function deriveOverrideRates(override: PriceOverride): Rates {
     cacheRead: override.cacheRead ?? derived.cacheRead,
   };
 }
+
+/** The cost in USD, or null for a model without a price: what the stores keep. */
+export function priceOf(usage: UsageForCost, overrides?: PriceOverrides): number | null {
+  const cost = costOfUsage(usage, overrides);
+  return 'usd' in cost ? cost.usd : null;
+}

@@ -6,7 +6,7 @@ import { addInto, buildRows, emptyCounted, totalsOf, unpricedModelsOf } from './
 import { attributeToolCalls, costliestCalls, type CacheRates, type SessionAttribution } from './attribution.js';
 import { findDrains, type IndexedCall, type IndexedResponse } from './drains.js';
 import { findSessionFindings } from './findings.js';
-import { priceOf } from './ingest.js';
+import { priceOf } from '../pricing/cost.js';
 import { readSessionStore, type StoredSession } from './session-stores.js';
 import { assignBlocks, dayKey, isoWeekKey, monthKey } from './time.js';
 import type { Dimension, Finding, Report, ReportRow } from './types.js';

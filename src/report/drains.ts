@@ -10,7 +10,7 @@ import type { CallFact, DrainFinding, DrainKind, ResponseFact, SessionFact, Tool
 import { detectUnattended } from '../detectors/unattended.js';
 import type { CacheRates, SessionAttribution } from './attribution.js';
 import { findSessionFindings, wasteOfCall, type StoredCall } from './findings.js';
-import { priceOf } from './ingest.js';
+import { priceOf } from '../pricing/cost.js';
 import type { StoredSession } from './session-stores.js';
 import { isoWeekKey } from './time.js';
 import type { ResponseRow, ToolCallRow, UsageIndex } from './usage-index.js';

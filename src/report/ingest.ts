@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { summarizeInput } from '../hook/summarize.js';
 import type { PriceOverrides } from '../config/schema.js';
-import { costOfUsage, type UsageForCost } from '../pricing/cost.js';
+import { priceOf } from '../pricing/cost.js';
+import { responseTokensOf } from '../transcript/tokens.js';
 import { shortHash } from '../shared/hash.js';
 import { parseTranscriptChunk } from '../transcript/parse.js';
 import { readPromptTimes } from './prompts.js';
@@ -22,11 +23,6 @@ export interface IngestProgress {
 export interface IngestResult {
   filesRead: number;
   bytesRead: number;
-}
-
-export function priceOf(u: UsageForCost, pricing: PriceOverrides): number | null {
-  const cost = costOfUsage(u, pricing);
-  return 'usd' in cost ? cost.usd : null;
 }
 
 /**
@@ -126,20 +122,12 @@ function readFile(
     for (const u of chunk.usages) {
       index.noteModel(u.model);
       index.upsertResponse({
-        messageId: u.messageId,
-        requestId: u.requestId,
+        ...responseTokensOf(u),
         fileId: row.id,
         sessionId: file.sessionId,
         project: file.project,
         // A subagent transcript's lines are the subagent's, whatever agentId they carry.
         agentKey,
-        model: u.model,
-        inputTokens: u.inputTokens,
-        outputTokens: u.outputTokens,
-        cacheCreationTokens: u.cacheCreationTokens,
-        cacheCreation5mTokens: u.cacheCreation5mTokens,
-        cacheCreation1hTokens: u.cacheCreation1hTokens,
-        cacheReadTokens: u.cacheReadTokens,
         costUsd: priceOf(u, pricing),
         ts: Date.parse(u.timestamp) || 0,
         sidechain: u.isSidechain ? 1 : 0,

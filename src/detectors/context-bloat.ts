@@ -39,11 +39,21 @@ export const BLOAT_DEFAULTS: BloatConfig = { sigmas: 3, minSessions: 5, window: 
  * share of the session's cost above the baseline: cost × (1 − baseline mean / session mean).
  */
 export function detectContextBloat(session: SessionFact, baseline: Baseline, config: BloatConfig = BLOAT_DEFAULTS): DrainFinding | undefined {
-  const value = meanContext(session);
+  const cost = session.responses.reduce((s, r) => s + (r.costUsd ?? 0), 0);
+  return contextBloatOf({ sessionId: session.sessionId, project: session.project, meanContext: meanContext(session), costUsd: cost }, baseline, config);
+}
+
+/** detectContextBloat from a session's mean context and cost alone (what the report keeps per session). */
+export function contextBloatOf(
+  session: { sessionId: string; project: string; meanContext: number | undefined; costUsd: number },
+  baseline: Baseline,
+  config: BloatConfig = BLOAT_DEFAULTS,
+): DrainFinding | undefined {
+  const value = session.meanContext;
   if (value === undefined || baseline.n < config.minSessions) return undefined;
   const limit = baseline.mean + config.sigmas * baseline.std;
   if (value <= limit || value <= baseline.mean) return undefined;
-  const cost = session.responses.reduce((s, r) => s + (r.costUsd ?? 0), 0);
+  const cost = session.costUsd;
   return {
     driver: 'contextBloat',
     sessionId: session.sessionId,

@@ -1,15 +1,13 @@
-import { readdirSync } from 'node:fs';
 import { defaultConfig, type DetectorConfig, type PriceOverrides } from '../config/schema.js';
 import type { SqliteModule } from '../store/native.js';
-import { sessionFileName, sessionsDir } from '../store/open.js';
 import { addInto, buildRows, emptyCounted, totalsOf, unpricedModelsOf } from './aggregate.js';
 import { attributeToolCalls, costliestCalls, type CacheRates, type SessionAttribution } from './attribution.js';
-import { findDrains, type IndexedCall, type IndexedResponse } from './drains.js';
-import { findSessionFindings } from './findings.js';
+import { combineDrains, type IndexedCall, type IndexedResponse } from './drains.js';
+import { rollupsOf, type SessionRollup } from './rollups.js';
 import { priceOf } from '../pricing/cost.js';
 import { readSessionStore, type StoredSession } from './session-stores.js';
 import { assignBlocks, dayKey, isoWeekKey, monthKey } from './time.js';
-import type { Dimension, Finding, Report, ReportRow } from './types.js';
+import type { Counted, Dimension, Finding, Report, ReportRow } from './types.js';
 import type { GroupedSums, Range, ResponseRow, UsageIndex } from './usage-index.js';
 
 export interface ReportOptions {
@@ -70,11 +68,44 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
     return stores.get(sessionId);
   };
 
+  // The (session, model) sums of the range: rows, the sessions of the period, their response counts.
+  let sessionSums: GroupedSums[] | undefined;
+  const sessionGroups = () => (sessionSums ??= src.index.groupedSums('session', range));
+  let modelSums: GroupedSums[] | undefined;
+  const modelRows = () => buildRows((modelSums ??= src.index.groupedSums('model', range)), (g) => g.key);
+  let rollups: Map<string, SessionRollup> | undefined;
+  const periodRollups = () => {
+    if (!rollups) {
+      const inRange = new Map<string, number>();
+      for (const g of sessionGroups()) inRange.set(g.key, (inRange.get(g.key) ?? 0) + g.responses);
+      const ids = opts.sessionId ? [opts.sessionId] : [...inRange.keys()];
+      rollups = rollupsOf(
+        {
+          index: src.index,
+          rates,
+          pricing: src.pricing,
+          detectors: src.detectors ?? defaultConfig().detectors,
+          dataDirs: src.dataDirs,
+          attributionOf,
+          storeOf,
+          ranged: opts.sinceMs !== undefined || opts.untilMs !== undefined,
+        },
+        ids,
+        inRange,
+      );
+    }
+    return rollups;
+  };
+
   let rows: ReportRow[];
   switch (opts.by) {
     case 'session':
-    case 'project':
+      rows = buildRows(sessionGroups(), (g) => g.key);
+      break;
     case 'model':
+      rows = modelRows();
+      break;
+    case 'project':
     case 'agent':
       rows = buildRows(src.index.groupedSums(opts.by, range), (g) => g.key);
       break;
@@ -97,21 +128,21 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
       rows = blockRows(src.index.responses(range));
       break;
     case 'tool':
-      rows = toolRows(src, range, attributionOf);
+      rows = toolRows(periodRollups().values(), totalsOf(modelRows()));
       break;
     default:
       opts.by satisfies never;
       rows = [];
   }
   sortRows(rows, opts.by);
-  const totals = opts.by === 'tool' ? totalsOf(buildRows(src.index.groupedSums('model', range), (g) => g.key)) : totalsOf(rows);
+  const totals = opts.by === 'tool' ? totalsOf(modelRows()) : totalsOf(rows);
 
   const report: Report = {
     by: opts.by,
     timeZone: tz,
     rows,
     totals,
-    unpricedModels: opts.by === 'tool' ? [] : unpricedModelsOf(rows),
+    unpricedModels: unpricedModelsOf(opts.by === 'tool' ? modelRows() : rows),
     malformedLines: src.index.malformedLines(opts.sessionId),
     findings: [],
     drains: [],
@@ -119,27 +150,16 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
   if (opts.since) report.since = opts.since;
   if (opts.until) report.until = opts.until;
   if (opts.sessionId) report.sessionId = opts.sessionId;
-  if (opts.by === 'tool') report.unpricedModels = unpricedModelsOf(buildRows(src.index.groupedSums('model', range), (g) => g.key));
 
-  const sessions = opts.sessionId ? [opts.sessionId] : sessionsWithStores(src, range);
+  const period = periodRollups();
   const findings: Finding[] = [];
-  let deniedIds = new Set<string>();
-  for (const sessionId of sessions) {
-    const calls = storeOf(sessionId)?.calls;
-    if (!calls) continue;
-    const { attribution, responses } = attributionOf(sessionId);
-    findings.push(...findSessionFindings(sessionId, calls, attribution, responses, rates));
-    if (opts.sessionId) deniedIds = new Set(calls.filter((c) => c.outcome === 'denied').map((c) => c.toolUseId));
-  }
+  for (const r of period.values()) findings.push(...r.findings);
   findings.sort((a, b) => b.wastedUsd - a.wastedUsd);
   report.findings = opts.sessionId ? findings : findings.slice(0, HISTORY_FINDINGS);
 
-  const drainSessions = opts.sessionId ? [opts.sessionId] : [...new Set(src.index.groupedSums('session', range).map((g) => g.key))];
-  report.drains = findDrains({
-    index: src.index,
-    sessions: drainSessions.map((sessionId) => ({ sessionId, ...attributionOf(sessionId), store: storeOf(sessionId) })),
-    rates,
-    pricing: src.pricing,
+  report.drains = combineDrains({
+    sessions: [...period].map(([sessionId, r]) => ({ sessionId, facts: r.drains ?? undefined })),
+    contexts: src.index.sessionContexts(),
     config: src.detectors ?? defaultConfig().detectors,
     timeZone: tz,
     totalUsd: totals.costUsd,
@@ -149,10 +169,11 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
   if (opts.sessionId) {
     const { attribution } = attributionOf(opts.sessionId);
     const transcriptCalls = src.index.toolCalls([opts.sessionId]);
+    // A denied call's result is an error in the transcript too: it counts as blocked, not failed.
+    const deniedIds = new Set((storeOf(opts.sessionId)?.calls ?? []).filter((c) => c.outcome === 'denied').map((c) => c.toolUseId));
     report.costliestCalls = costliestCalls(attribution, COSTLIEST_CALLS);
     report.toolCalls = {
       total: transcriptCalls.length,
-      // A denied call's result is an error in the transcript too: it counts as blocked, not failed.
       failed: transcriptCalls.filter((c) => (c.outcome === 'error' || c.outcome === 'rejected') && !deniedIds.has(c.toolUseId)).length,
       blocked: deniedIds.size,
     };
@@ -160,23 +181,6 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
     sortRows(report.agents, 'agent');
   }
   return report;
-}
-
-/** Sessions in the range that have a costguard store (the only ones with findings). */
-function sessionsWithStores(src: ReportSources, range: Range): string[] {
-  const files = new Set<string>();
-  for (const dir of src.dataDirs) {
-    try {
-      for (const name of readdirSync(sessionsDir(dir))) files.add(name);
-    } catch {
-      // no stores there
-    }
-  }
-  if (files.size === 0) return [];
-  return src.index
-    .groupedSums('session', range)
-    .map((g) => g.key)
-    .filter((id, i, all) => all.indexOf(id) === i && files.has(sessionFileName(id)));
 }
 
 function blockRows(responses: ResponseRow[]): ReportRow[] {
@@ -203,32 +207,30 @@ function blockRows(responses: ResponseRow[]): ReportRow[] {
  * and carried (cacheReadTokens), and their cost. A `(conversation)` row holds the rest, so the rows
  * add up to the totals.
  */
-function toolRows(src: ReportSources, range: Range, attributionOf: (sessionId: string) => { attribution: SessionAttribution }): ReportRow[] {
-  const sessions = [...new Set(src.index.groupedSums('session', range).map((g) => g.key))];
+function toolRows(rollups: Iterable<SessionRollup>, totals: Counted): ReportRow[] {
   const byTool = new Map<string, ReportRow>();
-  for (const sessionId of sessions) {
-    for (const c of attributionOf(sessionId).attribution.calls.values()) {
-      let row = byTool.get(c.name);
+  for (const rollup of rollups) {
+    for (const t of rollup.tools) {
+      let row = byTool.get(t.name);
       if (!row) {
-        row = { key: c.name, models: [], ...emptyCounted(), calls: 0, failedCalls: 0, addedTokens: 0 };
-        byTool.set(c.name, row);
+        row = { key: t.name, models: [], ...emptyCounted(), calls: 0, failedCalls: 0, addedTokens: 0 };
+        byTool.set(t.name, row);
       }
-      row.calls = (row.calls ?? 0) + 1;
-      if (c.outcome === 'error' || c.outcome === 'rejected') row.failedCalls = (row.failedCalls ?? 0) + 1;
-      row.addedTokens = (row.addedTokens ?? 0) + c.addedTokens;
+      row.calls = (row.calls ?? 0) + t.calls;
+      row.failedCalls = (row.failedCalls ?? 0) + t.failedCalls;
+      row.addedTokens = (row.addedTokens ?? 0) + t.addedTokens;
       addInto(row, {
         inputTokens: 0,
         outputTokens: 0,
-        cacheCreationTokens: c.addedTokens,
-        cacheReadTokens: c.addedTokens * c.carriedResponses,
-        costUsd: c.costUsd,
+        cacheCreationTokens: t.addedTokens,
+        cacheReadTokens: t.carriedTokens,
+        costUsd: t.costUsd,
         responses: 0,
         unpricedResponses: 0,
       });
     }
   }
   const rows = [...byTool.values()];
-  const totals = totalsOf(buildRows(src.index.groupedSums('model', range), (g) => g.key));
   const attributed = totalsOf(rows);
   const rest: ReportRow = { key: '(conversation)', models: [], ...emptyCounted() };
   addInto(rest, {

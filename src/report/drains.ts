@@ -1,5 +1,5 @@
 import type { DetectorConfig, PriceOverrides } from '../config/schema.js';
-import { computeBaseline, detectContextBloat } from '../detectors/context-bloat.js';
+import { computeBaseline, contextBloatOf, meanContext } from '../detectors/context-bloat.js';
 import { detectBaselineDrift, type WeekStats } from '../detectors/drift.js';
 import { summarizeDrains, type DrainRow } from '../detectors/index.js';
 import { detectModelMisallocation } from '../detectors/model-misallocation.js';
@@ -28,17 +28,28 @@ export interface SessionSource {
   store: StoredSession | undefined;
 }
 
-export interface DrainInputs {
+/** What every session's drain pass needs besides the session. */
+export interface DrainContext {
   index: UsageIndex;
-  sessions: readonly SessionSource[];
   rates: CacheRates;
   pricing: PriceOverrides;
   config: DetectorConfig;
-  timeZone: string;
-  /** The period's total spend: the denominator of each driver's share. */
-  totalUsd: number;
-  /** Week-over-week drift needs a period, not one session. */
-  withDrift: boolean;
+}
+
+/**
+ * One session's part of the drain table: what the report keeps per session (the usage index caches
+ * it, see rollups.ts) and combines over a period. Plain data (JSON).
+ */
+export interface SessionDrainFacts {
+  /** Every per-session detector's findings but context bloat (it compares with other sessions). */
+  findings: DrainFinding[];
+  project: string;
+  /** The main agent's mean context per turn; null when it has no responses. */
+  meanContext: number | null;
+  costUsd: number;
+  /** Baseline drift: the first response's time (0: none known), the epoch hours with activity. */
+  firstTs: number;
+  hours: number[];
 }
 
 export interface Drains {
@@ -52,38 +63,87 @@ const LIVE_FIXES: Record<'retryStorm' | 'duplicateRead', string> = {
 };
 
 /**
- * Every drain detector over the sessions of a report, plus the live guards' findings (retry storms,
- * duplicate reads, repeated calls) counted as drains, folded into the audit-style table.
+ * Every per-session drain detector over one session, plus the live guards' findings (retry storms,
+ * duplicate reads) counted as drains. undefined when the session has no responses in the range.
  */
-export function findDrains(input: DrainInputs): Drains {
+export function sessionDrainFacts(src: SessionSource, ctx: DrainContext): SessionDrainFacts | undefined {
+  if (src.responses.length === 0) return undefined;
+  const { fact, rowOf, agentOf } = buildSessionFact(src, ctx.index);
+  const reprice = (r: ResponseFact, model: string) => {
+    const row = rowOf.get(r);
+    return row ? (priceOf({ ...row, model }, ctx.pricing) ?? undefined) : undefined;
+  };
   const findings: DrainFinding[] = [];
-  const contexts = input.index.sessionContexts();
-  const misallocation = input.config.misallocation;
-  for (const src of input.sessions) {
-    if (src.responses.length === 0) continue;
-    const { fact, rowOf, agentOf } = buildSessionFact(src, input.index);
-    const reprice = (r: ResponseFact, model: string) => {
-      const row = rowOf.get(r);
-      return row ? (priceOf({ ...row, model }, input.pricing) ?? undefined) : undefined;
-    };
-    findings.push(...liveFindings(src, input.rates, agentOf));
-    findings.push(...detectToolDuplication(fact, (c) => (c.toolUseId ? wasteOfCall(c.toolUseId, src.attribution) : 0)));
-    findings.push(...detectModelMisallocation(fact, reprice, misallocation));
-    findings.push(...detectRoutingFallback(fact, reprice));
-    findings.push(...detectUnattended(fact, input.config.unattended));
-    findings.push(...detectSilentDegradation(fact, input.config.degradation));
-    const bloat = detectContextBloat(fact, baselineFor(src.sessionId, contexts, input.config.contextBloat.window), input.config.contextBloat);
+  findings.push(...liveFindings(src, ctx.rates, agentOf));
+  findings.push(...detectToolDuplication(fact, (c) => (c.toolUseId ? wasteOfCall(c.toolUseId, src.attribution) : 0)));
+  findings.push(...detectModelMisallocation(fact, reprice, ctx.config.misallocation));
+  findings.push(...detectRoutingFallback(fact, reprice));
+  findings.push(...detectUnattended(fact, ctx.config.unattended));
+  findings.push(...detectSilentDegradation(fact, ctx.config.degradation));
+  const hours = new Set<number>();
+  let costUsd = 0;
+  for (const r of src.responses) {
+    costUsd += r.costUsd ?? 0;
+    if (r.ts > 0) hours.add(Math.floor(r.ts / 3_600_000));
+  }
+  return {
+    findings,
+    project: fact.project,
+    meanContext: meanContext(fact) ?? null,
+    costUsd,
+    firstTs: Math.max(0, (src.responses[0] as IndexedResponse).ts),
+    hours: [...hours],
+  };
+}
+
+export interface CombineInputs {
+  /** The report's sessions, each with its facts (undefined: no responses in the range). */
+  sessions: ReadonlyArray<{ sessionId: string; facts: SessionDrainFacts | undefined }>;
+  /** index.sessionContexts(): context-bloat baselines. */
+  contexts: ReturnType<UsageIndex['sessionContexts']>;
+  config: DetectorConfig;
+  timeZone: string;
+  /** The period's total spend: the denominator of each driver's share. */
+  totalUsd: number;
+  /** Week-over-week drift needs a period, not one session. */
+  withDrift: boolean;
+}
+
+/** The audit-style table over a report's sessions: their drain facts, context bloat and drift. */
+export function combineDrains(input: CombineInputs): Drains {
+  const findings: DrainFinding[] = [];
+  const bloatConfig = input.config.contextBloat;
+  const byProject = contextsByProject(input.contexts);
+  for (const { sessionId, facts } of input.sessions) {
+    if (!facts) continue;
+    findings.push(...facts.findings);
+    const session = { sessionId, project: facts.project, meanContext: facts.meanContext ?? undefined, costUsd: facts.costUsd };
+    const bloat = contextBloatOf(session, baselineFor(sessionId, byProject, bloatConfig.window), bloatConfig);
     if (bloat) findings.push(bloat);
   }
   if (input.withDrift) findings.push(...detectBaselineDrift(weeklyStats(input.sessions, input.timeZone), input.config.drift.thresholdPct));
   return { rows: summarizeDrains(findings, input.totalUsd), findings };
 }
 
-/** The project's latest `window` sessions that started before this one. */
-function baselineFor(sessionId: string, contexts: ReturnType<UsageIndex['sessionContexts']>, window: number) {
-  const self = contexts.find((c) => c.sessionId === sessionId);
+type SessionContext = ReturnType<UsageIndex['sessionContexts']>[number];
+
+function contextsByProject(contexts: readonly SessionContext[]) {
+  const bySession = new Map<string, SessionContext>();
+  const byProject = new Map<string, SessionContext[]>();
+  for (const c of contexts) {
+    bySession.set(c.sessionId, c);
+    const list = byProject.get(c.project) ?? [];
+    list.push(c);
+    byProject.set(c.project, list);
+  }
+  return { bySession, byProject };
+}
+
+/** The project's latest `window` sessions that started before this one (contexts are in start order). */
+function baselineFor(sessionId: string, contexts: ReturnType<typeof contextsByProject>, window: number) {
+  const self = contexts.bySession.get(sessionId);
   if (!self) return computeBaseline([]);
-  const earlier = contexts.filter((c) => c.project === self.project && c.firstTs < self.firstTs && c.sessionId !== sessionId);
+  const earlier = (contexts.byProject.get(self.project) ?? []).filter((c) => c.firstTs < self.firstTs && c.sessionId !== sessionId);
   return computeBaseline(earlier.slice(-window).map((c) => c.meanContext));
 }
 
@@ -180,18 +240,15 @@ function storedCallsOf(calls: readonly IndexedCall[]): StoredCall[] {
 }
 
 /** Each session counts, with all its cost and active hours, in the week of its first response. */
-function weeklyStats(sessions: readonly SessionSource[], timeZone: string): WeekStats[] {
+function weeklyStats(sessions: CombineInputs['sessions'], timeZone: string): WeekStats[] {
   const weeks = new Map<string, { sessions: number; hours: Set<number>; costUsd: number }>();
-  for (const s of sessions) {
-    const first = s.responses[0];
-    if (!first || first.ts <= 0) continue;
-    const key = isoWeekKey(first.ts, timeZone);
+  for (const { facts } of sessions) {
+    if (!facts || facts.firstTs <= 0) continue;
+    const key = isoWeekKey(facts.firstTs, timeZone);
     const w = weeks.get(key) ?? { sessions: 0, hours: new Set<number>(), costUsd: 0 };
     w.sessions++;
-    for (const r of s.responses) {
-      w.costUsd += r.costUsd ?? 0;
-      if (r.ts > 0) w.hours.add(Math.floor(r.ts / 3_600_000));
-    }
+    w.costUsd += facts.costUsd;
+    for (const h of facts.hours) w.hours.add(h);
     weeks.set(key, w);
   }
   return [...weeks].map(([week, w]) => ({ week, sessions: w.sessions, activeHours: w.hours.size, costUsd: w.costUsd }));

@@ -77,6 +77,22 @@ const MIGRATIONS: readonly string[] = [
   DELETE FROM models;
   DELETE FROM meta WHERE key = 'pricing';
   `,
+  `
+  -- Per-session results of the report's slow pass (attribution, findings, drain facts), as JSON, so
+  -- an unchanged session is not recomputed. key: what else they depend on (code, config, the
+  -- session's costguard store). Any change to a session's rows deletes its rollup (triggers below).
+  CREATE TABLE rollups (session_id TEXT PRIMARY KEY, key TEXT NOT NULL, body TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TRIGGER rollups_responses_ins AFTER INSERT ON responses BEGIN DELETE FROM rollups WHERE session_id = new.session_id; END;
+  CREATE TRIGGER rollups_responses_upd AFTER UPDATE ON responses BEGIN DELETE FROM rollups WHERE session_id IN (old.session_id, new.session_id); END;
+  CREATE TRIGGER rollups_responses_del AFTER DELETE ON responses BEGIN DELETE FROM rollups WHERE session_id = old.session_id; END;
+  CREATE TRIGGER rollups_calls_ins AFTER INSERT ON tool_calls BEGIN DELETE FROM rollups WHERE session_id = new.session_id; END;
+  CREATE TRIGGER rollups_calls_upd AFTER UPDATE ON tool_calls BEGIN DELETE FROM rollups WHERE session_id IN (old.session_id, new.session_id); END;
+  CREATE TRIGGER rollups_calls_del AFTER DELETE ON tool_calls BEGIN DELETE FROM rollups WHERE session_id = old.session_id; END;
+  CREATE TRIGGER rollups_prompts_ins AFTER INSERT ON prompts BEGIN DELETE FROM rollups WHERE session_id = new.session_id; END;
+  CREATE TRIGGER rollups_prompts_del AFTER DELETE ON prompts BEGIN DELETE FROM rollups WHERE session_id = old.session_id; END;
+  CREATE TRIGGER rollups_files_upd AFTER UPDATE OF agent_type ON files WHEN old.agent_type IS NOT new.agent_type
+    BEGIN DELETE FROM rollups WHERE session_id = new.session_id; END;
+  `,
 ];
 
 export const INDEX_FILE = 'report-index.sqlite';
@@ -329,6 +345,26 @@ export class UsageIndex extends SqliteStore {
               avg(input_tokens + cache_creation_tokens + cache_read_tokens) AS meanContext
        FROM responses WHERE agent_key = 'main' AND model != '<synthetic>' AND ts > 0 GROUP BY session_id ORDER BY firstTs, session_id`,
     ).all() as Array<{ sessionId: string; project: string; firstTs: number; meanContext: number }>;
+  }
+
+  /** Responses per session (all of them, whatever the report's range). */
+  responseCounts(): Map<string, number> {
+    const rows = this.stmt(`SELECT session_id AS sessionId, count(*) AS n FROM responses GROUP BY session_id`).all() as Array<{ sessionId: string; n: number }>;
+    return new Map(rows.map((r) => [r.sessionId, r.n]));
+  }
+
+  /** Every stored rollup (body unparsed); see the `rollups` table. */
+  rollups(): Map<string, { key: string; body: string }> {
+    const rows = this.stmt(`SELECT session_id AS sessionId, key, body FROM rollups`).all() as Array<{ sessionId: string; key: string; body: string }>;
+    return new Map(rows.map((r) => [r.sessionId, { key: r.key, body: r.body }]));
+  }
+
+  putRollup(sessionId: string, key: string, body: string): void {
+    this.stmt(`INSERT INTO rollups (session_id, key, body) VALUES (?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET key = excluded.key, body = excluded.body`).run(
+      sessionId,
+      key,
+      body,
+    );
   }
 
   hasSession(sessionId: string): boolean {

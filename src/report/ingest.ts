@@ -26,13 +26,18 @@ export interface IngestResult {
 }
 
 /**
- * Whether stored costs still match the prices: a fingerprint of the overrides and of what each
- * model seen so far costs for a probe usage (short and long context). Any change re-prices all rows.
+ * A fingerprint of the prices: the overrides and what each model seen so far costs for a probe
+ * usage (short and long context). When it changes, every stored cost is recomputed.
  */
-export function ensurePricing(index: UsageIndex, pricing: PriceOverrides): void {
+function pricingFingerprint(index: UsageIndex, pricing: PriceOverrides): string {
   const probe = (model: string, tokens: number) =>
     priceOf({ model, inputTokens: tokens, outputTokens: 1000, cacheCreation5mTokens: 1000, cacheCreation1hTokens: 1000, cacheReadTokens: 1000 }, pricing);
-  const fingerprint = shortHash(JSON.stringify([pricing, index.models().map((m) => [m, probe(m, 1000), probe(m, 300_000)])]));
+  return shortHash(JSON.stringify([pricing, index.models().map((m) => [m, probe(m, 1000), probe(m, 300_000)])]));
+}
+
+/** Whether stored costs still match the prices; re-prices every row when they may not. */
+export function ensurePricing(index: UsageIndex, pricing: PriceOverrides): void {
+  const fingerprint = pricingFingerprint(index, pricing);
   if (index.getMeta('pricing') === fingerprint) return;
   index.write(() => {
     index.reprice((r) => priceOf(r, pricing));
@@ -51,6 +56,9 @@ export function ingestHistory(
   onProgress?: (p: IngestProgress) => void,
 ): IngestResult {
   const known = index.allFiles();
+  // An empty index filled by this run holds only rows priced with `pricing`: record that, so the
+  // ensurePricing after it has nothing to re-price (unless another run wrote a fingerprint meanwhile).
+  const fresh = known.size === 0 && index.getMeta('pricing') === undefined;
   const todo: Array<{ file: TranscriptFile; row: FileRow | undefined; size: number; mtimeMs: number; ino: string }> = [];
   for (const file of files) {
     let st;
@@ -95,6 +103,11 @@ export function ingestHistory(
     });
     progress.filesDone++;
     onProgress?.(progress);
+  }
+  if (fresh) {
+    index.write(() => {
+      if (index.getMeta('pricing') === undefined) index.setMeta('pricing', pricingFingerprint(index, pricing));
+    });
   }
   return { filesRead: todo.length, bytesRead };
 }

@@ -20,10 +20,10 @@ export function addInto(target: Counted, s: Omit<Counted, 'totalTokens'> & { tot
  * Folds (group, model) sums into rows keyed by `keyOf` (which may merge groups, e.g. 15-minute
  * buckets into local days), each with its per-model breakdown. Pure.
  */
-export function buildRows(groups: readonly GroupedSums[], keyOf: (g: GroupedSums) => string): ReportRow[] {
+export function buildRows(groups: readonly GroupedSums[], keyOf: (g: GroupedSums, i: number) => string): ReportRow[] {
   const rows = new Map<string, ReportRow & { byModel: Map<string, ModelBreakdown>; first: number; last: number }>();
-  for (const g of groups) {
-    const key = keyOf(g);
+  for (const [i, g] of groups.entries()) {
+    const key = keyOf(g, i);
     let row = rows.get(key);
     if (!row) {
       row = { key, models: [], ...emptyCounted(), byModel: new Map(), first: Infinity, last: -Infinity };

@@ -8,7 +8,7 @@ import { priceOf } from '../pricing/cost.js';
 import { readSessionStore, type StoredSession } from './session-stores.js';
 import { assignBlocks, dayKey, isoWeekKey, monthKey } from './time.js';
 import type { Counted, Dimension, Finding, Report, ReportRow } from './types.js';
-import type { GroupedSums, Range, ResponseRow, UsageIndex } from './usage-index.js';
+import type { GroupedSums, Range, UsageIndex } from './usage-index.js';
 
 export interface ReportOptions {
   by: Dimension;
@@ -125,7 +125,7 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
       break;
     }
     case 'block':
-      rows = blockRows(src.index.responses(range));
+      rows = blockRows(src.index.groupedSums('ts', range));
       break;
     case 'tool':
       rows = toolRows(periodRollups().values(), totalsOf(modelRows()));
@@ -183,23 +183,11 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
   return report;
 }
 
-function blockRows(responses: ResponseRow[]): ReportRow[] {
-  const sorted = responses.filter((r) => r.ts > 0).sort((a, b) => a.ts - b.ts);
-  const starts = assignBlocks(sorted.map((r) => r.ts));
-  const groups: GroupedSums[] = sorted.map((r, i) => ({
-    key: new Date(starts[i] as number).toISOString(),
-    model: r.model,
-    inputTokens: r.inputTokens,
-    outputTokens: r.outputTokens,
-    cacheCreationTokens: r.cacheCreationTokens,
-    cacheReadTokens: r.cacheReadTokens,
-    costUsd: r.costUsd ?? 0,
-    responses: 1,
-    unpricedResponses: r.costUsd === null ? 1 : 0,
-    firstTs: r.ts,
-    lastTs: r.ts,
-  }));
-  return buildRows(groups, (g) => g.key);
+/** Rows per 5-hour billing block, from the sums per (timestamp, model); undated responses are left out. */
+function blockRows(byTs: readonly GroupedSums[]): ReportRow[] {
+  const sorted = byTs.filter((g) => g.firstTs > 0).sort((a, b) => a.firstTs - b.firstTs);
+  const starts = assignBlocks(sorted.map((g) => g.firstTs));
+  return buildRows(sorted, (_g, i) => new Date(starts[i] as number).toISOString());
 }
 
 /**

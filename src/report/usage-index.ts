@@ -151,7 +151,8 @@ export interface GroupedSums extends UsageSums {
   project?: string;
 }
 
-export type GroupColumn = 'session' | 'project' | 'model' | 'agent' | 'bucket15m';
+/** bucket15m: 15-minute buckets (epoch ms / 900,000); ts: each distinct timestamp (5-hour blocks). */
+export type GroupColumn = 'session' | 'project' | 'model' | 'agent' | 'bucket15m' | 'ts';
 
 export interface Range {
   sinceMs?: number | undefined;
@@ -290,6 +291,7 @@ export class UsageIndex extends SqliteStore {
       model: 'r.model',
       agent: `CASE WHEN r.agent_key = 'main' THEN 'main' ELSE coalesce(f.agent_type, 'subagent') END`,
       bucket15m: 'CAST(r.ts / 900000 AS TEXT)',
+      ts: 'CAST(r.ts AS TEXT)',
     }[column];
     const { where, params } = rangeClause(range);
     return this.stmt(

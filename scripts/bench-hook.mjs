@@ -25,6 +25,8 @@ const arg = (name, dflt) => {
 const runs = Number(arg('runs', '101'));
 const sizesMb = arg('sizes', '1,100').split(',').map(Number);
 const calls = Number(arg('calls', '500'));
+// --trace: also print the hook's own phase marks (COSTGUARD_TRACE=1), medians over the runs.
+const trace = args.includes('--trace');
 
 const SESSION = 'bench-session-0001';
 
@@ -127,6 +129,7 @@ function benchSize(mb) {
 
   const bare = [];
   const hooked = [];
+  const marks = {};
   let flagged = 0;
   for (let k = 0; k < runs; k++) {
     // As live: the response that issues the call is in the transcript at PreToolUse; its result after.
@@ -134,8 +137,9 @@ function benchSize(mb) {
     const payload = JSON.stringify({ ...common, hook_event_name: 'PreToolUse', tool_name: 'Read', tool_input: { file_path: file }, tool_use_id: `toolu_t${next}` });
     bare.push(timeOnce(['-e', '0'], '', env));
     const t = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [hook], { input: payload, env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [hook], { input: payload, env: trace ? { ...env, COSTGUARD_TRACE: '1' } : env, encoding: 'utf8' });
     hooked.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (trace) for (const [, label, ms] of r.stderr.matchAll(/^(\w+) ([\d.]+)$/gm)) (marks[label] ??= []).push(Number(ms));
     if (r.stdout.includes('duplicate read')) flagged++;
     appendFileSync(transcript, `${userLine(next)}\n`);
     next++;
@@ -144,6 +148,7 @@ function benchSize(mb) {
   if (args.includes('--keep')) console.log(`kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
   if (flagged !== runs) throw new Error(`the guard flagged ${flagged}/${runs} runs: the benchmark is not measuring the guarded path`);
+  if (trace) console.log(`phase marks (median ms since the hook process started): ${Object.entries(marks).map(([k, v]) => `${k} ${median(v).toFixed(2)}`).join(', ')}`);
   return {
     mb: size / 1024 / 1024,
     bare: median(bare),

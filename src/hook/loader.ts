@@ -41,6 +41,9 @@ function writeCache(file: string, data: Buffer): void {
 }
 
 function run(): void {
+  // COSTGUARD_TRACE=1 (npm run bench:hook -- --trace): when the loader starts and the core is compiled.
+  const mark = process.env.COSTGUARD_TRACE ? (label: string) => process.stderr.write(`${label} ${performance.now().toFixed(2)}\n`) : () => {};
+  mark('loader');
   const source = readFileSync(core, 'utf8');
   const file = cacheFile();
   let cachedData: Buffer | undefined;
@@ -59,6 +62,7 @@ function run(): void {
     // At exit, so the functions compiled lazily during this run are in the cache too.
     process.once('exit', () => writeCache(file, script.createCachedData()));
   }
+  mark('compiled');
   const mod = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void)(mod.exports, require, mod, core, __dirname);
 }

@@ -1,7 +1,7 @@
 import type { Database as Db } from 'better-sqlite3';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { ResponseTokens } from '../transcript/types.js';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SqliteModule } from '../store/native.js';
 
@@ -167,7 +167,20 @@ export class UsageIndex extends SqliteStore {
 
   static open(sqlite: SqliteModule, dir: string): UsageIndex {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return UsageIndex.openFile(sqlite, join(dir, INDEX_FILE));
+    const file = join(dir, INDEX_FILE);
+    // It holds (redacted) command summaries: private like the session stores. Created 0600 before
+    // SQLite touches it, so its -wal and -shm get the same mode; an older, wider one is narrowed.
+    try {
+      closeSync(openSync(file, 'wx', 0o600));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+      } catch {
+        // not ours to change: used as it is
+      }
+    }
+    return UsageIndex.openFile(sqlite, file);
   }
 
   static openFile(sqlite: SqliteModule, file: string): UsageIndex {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,18 @@ describe('costguard report (built CLI)', () => {
     const r = cli(args);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(message);
+  });
+
+  it('keeps its usage index private (0600) whatever the umask, and narrows an older, wider one', () => {
+    const data = mkdtempSync(join(tmpdir(), 'costguard-cli-'));
+    const env = { PATH: process.env.PATH, HOME: data, CLAUDE_CONFIG_DIR: FIXTURE_HISTORY, CLAUDE_PLUGIN_DATA: data, TZ: 'UTC' };
+    const run = () => spawnSync('sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, CLI, 'report'], { encoding: 'utf8', env });
+    expect(run().status).toBe(0);
+    const index = join(data, 'report-index.sqlite');
+    expect(statSync(index).mode & 0o777).toBe(0o600);
+    chmodSync(index, 0o644);
+    expect(run().status).toBe(0);
+    expect(statSync(index).mode & 0o777).toBe(0o600);
   });
 
   it('csv and table formats', () => {

@@ -8,12 +8,16 @@ import * as z from 'zod/mini';
  * Each event's schema is built on first use: a hook process handles one event, and building all of
  * them up front cost every tool call several milliseconds of start-up.
  */
+/** Free-text labels costguard stores (agent type, model, start source, end reason, compaction trigger). */
+const MAX_LABEL_CHARS = 200;
+const label = () => z.optional(z.pipe(z.string(), z.transform((s: string) => (s.length > MAX_LABEL_CHARS ? s.slice(0, MAX_LABEL_CHARS) : s))));
+
 const common = () => ({
   session_id: z.string().check(z.minLength(1)),
   transcript_path: z.optional(z.string()),
   cwd: z.optional(z.string()),
   agent_id: z.optional(z.string()),
-  agent_type: z.optional(z.string()),
+  agent_type: label(),
 });
 
 const toolCommon = () => ({
@@ -60,10 +64,10 @@ const builders = {
     z.looseObject({
       ...common(),
       hook_event_name: z.literal('SessionStart'),
-      source: z.optional(z.string()),
-      model: z.optional(z.string()),
+      source: label(),
+      model: label(),
     }),
-  SessionEnd: () => z.looseObject({ ...common(), hook_event_name: z.literal('SessionEnd'), reason: z.optional(z.string()) }),
+  SessionEnd: () => z.looseObject({ ...common(), hook_event_name: z.literal('SessionEnd'), reason: label() }),
   SubagentStart: () => z.looseObject({ ...common(), hook_event_name: z.literal('SubagentStart') }),
   SubagentStop: () =>
     z.looseObject({
@@ -71,8 +75,8 @@ const builders = {
       hook_event_name: z.literal('SubagentStop'),
       agent_transcript_path: z.optional(z.string()),
     }),
-  PreCompact: () => z.looseObject({ ...common(), hook_event_name: z.literal('PreCompact'), trigger: z.optional(z.string()) }),
-  PostCompact: () => z.looseObject({ ...common(), hook_event_name: z.literal('PostCompact'), trigger: z.optional(z.string()) }),
+  PreCompact: () => z.looseObject({ ...common(), hook_event_name: z.literal('PreCompact'), trigger: label() }),
+  PostCompact: () => z.looseObject({ ...common(), hook_event_name: z.literal('PostCompact'), trigger: label() }),
   Stop: () => z.looseObject({ ...common(), hook_event_name: z.literal('Stop') }),
 };
 

@@ -8,8 +8,8 @@
  * Everything here fails soft: without a data dir, or with an unreadable, stale or rejected cache,
  * the core is compiled as usual. The core has its own single catch that decides what is printed.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 
 declare const __CORE_ID__: string;
@@ -37,6 +37,31 @@ function writeCache(file: string, data: Buffer): void {
   } catch {
     // A cache that cannot be written only costs time; a partial one (disk full) is not left behind.
     rmSync(tmp, { force: true });
+    return;
+  }
+  pruneCaches(file);
+}
+
+/** Written once per build and Node version, so old builds' caches would pile up. */
+const STALE_CACHE_MS = 7 * 24 * 3600_000;
+
+/**
+ * Removes other builds' caches (and temp files of interrupted writes) not written for a week. Only
+ * old ones: a session still running an older build keeps its cache instead of the two builds
+ * deleting each other's on every call.
+ */
+function pruneCaches(keep: string): void {
+  try {
+    const dir = dirname(keep);
+    const cutoff = Date.now() - STALE_CACHE_MS;
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith('hook-core-') || join(dir, name) === keep) continue;
+      if (!name.endsWith('.v8cache') && !name.endsWith('.tmp')) continue;
+      const path = join(dir, name);
+      if (lstatSync(path).mtimeMs < cutoff) rmSync(path, { force: true });
+    }
+  } catch {
+    // pruning is housekeeping only
   }
 }
 

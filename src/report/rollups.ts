@@ -68,6 +68,9 @@ const FAILED = new Set(['error', 'rejected']);
  */
 export function rollupsOf(src: RollupSources, sessionIds: readonly string[], inRange: ReadonlyMap<string, number>): Map<string, SessionRollup> {
   const out = new Map<string, SessionRollup>();
+  // Another process committing rows while these are computed (a second report ingesting) could
+  // delete a rollup through the triggers just before a stale one is written: then none is written.
+  const version = src.index.dataVersion();
   const stored = src.index.rollups();
   const base = shortHash(JSON.stringify([ROLLUP_FORMAT, typeof __CLI_BUILD_ID__ === 'undefined' ? 'dev' : __CLI_BUILD_ID__, src.detectors, src.pricing]));
   const storeFiles = listStoreFiles(src.dataDirs);
@@ -93,6 +96,7 @@ export function rollupsOf(src: RollupSources, sessionIds: readonly string[], inR
     // computes these sessions again.
     try {
       src.index.write(() => {
+        if (src.index.dataVersion() !== version) return;
         for (const f of fresh) src.index.putRollup(f.sessionId, f.key, JSON.stringify(f.rollup));
       });
     } catch {
@@ -102,7 +106,7 @@ export function rollupsOf(src: RollupSources, sessionIds: readonly string[], inR
   return out;
 }
 
-export function computeRollup(src: RollupSources, sessionId: string): SessionRollup {
+function computeRollup(src: RollupSources, sessionId: string): SessionRollup {
   const { attribution, responses, calls } = src.attributionOf(sessionId);
   const store = src.storeOf(sessionId);
   const ctx: DrainContext = { index: src.index, rates: src.rates, pricing: src.pricing, config: src.detectors };

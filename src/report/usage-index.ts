@@ -368,6 +368,11 @@ export class UsageIndex extends SqliteStore {
     return new Map(rows.map((r) => [r.sessionId, r.n]));
   }
 
+  /** Changes whenever another connection commits to the index (SQLite's data_version). */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   /** Every stored rollup (body unparsed); see the `rollups` table. */
   rollups(): Map<string, { key: string; body: string }> {
     const rows = this.stmt(`SELECT session_id AS sessionId, key, body FROM rollups`).all() as Array<{ sessionId: string; key: string; body: string }>;

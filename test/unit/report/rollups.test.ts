@@ -6,8 +6,10 @@ import { defaultConfig, type DetectorConfig } from '../../../src/config/schema.j
 import { buildReport, type ReportOptions } from '../../../src/report/build-report.js';
 import { listTranscripts } from '../../../src/report/history.js';
 import { ensurePricing, ingestHistory } from '../../../src/report/ingest.js';
-import type { SessionRollup } from '../../../src/report/rollups.js';
-import type { UsageIndex } from '../../../src/report/usage-index.js';
+import { attributeToolCalls } from '../../../src/report/attribution.js';
+import { cacheRates } from '../../../src/report/build-report.js';
+import { rollupsOf, type SessionRollup } from '../../../src/report/rollups.js';
+import { UsageIndex } from '../../../src/report/usage-index.js';
 import { loadSqlite } from '../../../src/store/native.js';
 import { withSessionStore } from '../../../src/store/open.js';
 import { copyHistory, openIndex } from './support.js';
@@ -121,6 +123,42 @@ describe('report rollups: per-session results kept in the usage index', () => {
     const before = storm(report(history, index, {}, data, detectors));
     storeWithStorm(data, 4);
     expect(storm(report(history, index, {}, data, detectors))).toBe(before + 1);
+  });
+
+  it('stores nothing when another process wrote to the index while they were computed', () => {
+    const history = copyHistory();
+    const file = join(mkdtempSync(join(tmpdir(), 'costguard-rollup-index-')), 'report-index.sqlite');
+    using mine = UsageIndex.openFile(sqlite, file);
+    using theirs = UsageIndex.openFile(sqlite, file);
+    ingestHistory(mine, listTranscripts(history), {});
+    const rates = cacheRates({});
+    const sources = (interfere: boolean) => {
+      let first = true;
+      return {
+        index: mine,
+        rates,
+        pricing: {},
+        detectors: defaultConfig().detectors,
+        dataDirs: [join(history, 'no-data')],
+        attributionOf: (id: string) => {
+          const responses = mine.responses({ sessionId: id });
+          const calls = mine.toolCalls([id]);
+          return { attribution: attributeToolCalls(responses, calls, rates), responses, calls };
+        },
+        storeOf: () => {
+          // Another report ingests a prompt of S1 while this one is computing.
+          if (interfere && first) theirs.write(() => theirs.addPrompt(1, S1, Date.parse('2026-11-20T09:30:00Z')));
+          first = false;
+          return undefined;
+        },
+        ranged: false,
+      };
+    };
+    const counts = mine.responseCounts();
+    rollupsOf(sources(true), [S1, S2], counts);
+    expect(mine.rollups().size).toBe(0);
+    rollupsOf(sources(false), [S1, S2], counts);
+    expect([...mine.rollups().keys()].sort()).toEqual([S1, S2]);
   });
 
   it('a range that cuts a session computes it without storing it', () => {

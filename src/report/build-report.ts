@@ -1,8 +1,8 @@
 import { defaultConfig, type DetectorConfig, type PriceOverrides } from '../config/schema.js';
 import type { SqliteModule } from '../store/native.js';
 import { addInto, buildRows, emptyCounted, totalsOf, unpricedModelsOf } from './aggregate.js';
-import { attributeToolCalls, costliestCalls, type CacheRates, type SessionAttribution } from './attribution.js';
-import { combineDrains, type IndexedCall, type IndexedResponse } from './drains.js';
+import { attributeToolCalls, costliestCalls, type CacheRates } from './attribution.js';
+import { combineDrains, type AttributedSession } from './drains.js';
 import { rollupsOf, type SessionRollup } from './rollups.js';
 import { priceOf } from '../pricing/cost.js';
 import { readSessionStore, type StoredSession } from './session-stores.js';
@@ -47,17 +47,23 @@ export function cacheRates(pricing: PriceOverrides): CacheRates {
   };
 }
 
+/** One session's per-tool-call attribution over its responses in `range` (which names the session). */
+export function attributeSession(index: UsageIndex, range: Range & { sessionId: string }, rates: CacheRates): AttributedSession {
+  const responses = index.responses(range);
+  const calls = index.toolCalls(range.sessionId);
+  return { attribution: attributeToolCalls(responses, calls, rates), responses, calls };
+}
+
 export function buildReport(src: ReportSources, opts: ReportOptions): Report {
   const range: Range = { sinceMs: opts.sinceMs, untilMs: opts.untilMs, sessionId: opts.sessionId };
   const rates = cacheRates(src.pricing);
   const tz = opts.timeZone;
-  const attributions = new Map<string, { attribution: SessionAttribution; responses: IndexedResponse[]; calls: IndexedCall[] }>();
+  const detectors = src.detectors ?? defaultConfig().detectors;
+  const attributions = new Map<string, AttributedSession>();
   const attributionOf = (sessionId: string) => {
     let a = attributions.get(sessionId);
     if (!a) {
-      const responses = src.index.responses({ ...range, sessionId });
-      const calls = src.index.toolCalls([sessionId]);
-      a = { attribution: attributeToolCalls(responses, calls, rates), responses, calls };
+      a = attributeSession(src.index, { ...range, sessionId }, rates);
       attributions.set(sessionId, a);
     }
     return a;
@@ -84,7 +90,7 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
           index: src.index,
           rates,
           pricing: src.pricing,
-          detectors: src.detectors ?? defaultConfig().detectors,
+          detectors,
           dataDirs: src.dataDirs,
           attributionOf,
           storeOf,
@@ -160,15 +166,14 @@ export function buildReport(src: ReportSources, opts: ReportOptions): Report {
   report.drains = combineDrains({
     sessions: [...period].map(([sessionId, r]) => ({ sessionId, facts: r.drains ?? undefined })),
     contexts: src.index.sessionContexts(),
-    config: src.detectors ?? defaultConfig().detectors,
+    config: detectors,
     timeZone: tz,
     totalUsd: totals.costUsd,
     withDrift: !opts.sessionId,
   }).rows;
 
   if (opts.sessionId) {
-    const { attribution } = attributionOf(opts.sessionId);
-    const transcriptCalls = src.index.toolCalls([opts.sessionId]);
+    const { attribution, calls: transcriptCalls } = attributionOf(opts.sessionId);
     // A denied call's result is an error in the transcript too: it counts as blocked, not failed.
     const deniedIds = new Set((storeOf(opts.sessionId)?.calls ?? []).filter((c) => c.outcome === 'denied').map((c) => c.toolUseId));
     report.costliestCalls = costliestCalls(attribution, COSTLIEST_CALLS);

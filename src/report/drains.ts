@@ -18,13 +18,16 @@ import type { ResponseRow, ToolCallRow, UsageIndex } from './usage-index.js';
 export type IndexedResponse = ResponseRow & { agentType: string | null };
 export type IndexedCall = ToolCallRow & { resultChars: number | null; outcome: string | null };
 
-/** What the drain pass needs about one session; build-report supplies it (and caches it). */
-export interface SessionSource {
-  sessionId: string;
-  /** Its responses in the report's range, oldest first. */
+/** A session's responses in the report's range (oldest first), all its tool calls, and their attribution. */
+export interface AttributedSession {
   responses: readonly IndexedResponse[];
   calls: readonly IndexedCall[];
   attribution: SessionAttribution;
+}
+
+/** What the drain pass needs about one session; build-report supplies it (and caches it). */
+export interface SessionSource extends AttributedSession {
+  sessionId: string;
   store: StoredSession | undefined;
 }
 

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { DetectorConfig, PriceOverrides } from '../config/schema.js';
 import { shortHash } from '../shared/hash.js';
 import { sessionFileName, sessionsDir } from '../store/open.js';
-import type { CacheRates, SessionAttribution } from './attribution.js';
-import { sessionDrainFacts, type DrainContext, type IndexedCall, type IndexedResponse, type SessionDrainFacts } from './drains.js';
+import type { CacheRates } from './attribution.js';
+import { sessionDrainFacts, type AttributedSession, type DrainContext, type SessionDrainFacts } from './drains.js';
 import { findSessionFindings } from './findings.js';
 import type { StoredSession } from './session-stores.js';
 import type { Finding } from './types.js';
@@ -51,7 +51,7 @@ export interface RollupSources {
   /** Where session stores may be: a store's files are part of a rollup's key. */
   dataDirs: readonly string[];
   /** The session's responses in the report's range and its tool calls, attributed (memoized by the caller). */
-  attributionOf: (sessionId: string) => { attribution: SessionAttribution; responses: IndexedResponse[]; calls: IndexedCall[] };
+  attributionOf: (sessionId: string) => AttributedSession;
   storeOf: (sessionId: string) => StoredSession | undefined;
   /** Whether the report's range may leave out some of a session's responses (--since/--until). */
   ranged: boolean;

@@ -331,14 +331,12 @@ export class UsageIndex extends SqliteStore {
     ).all(...params) as Array<ResponseRow & { agentType: string | null }>;
   }
 
-  toolCalls(sessionIds: readonly string[] | undefined): Array<ToolCallRow & { resultChars: number | null; outcome: string | null }> {
-    const select = `SELECT tool_use_id AS toolUseId, file_id AS fileId, session_id AS sessionId, agent_key AS agentKey, message_id AS messageId,
-                           name, summary, ts, result_chars AS resultChars, outcome FROM tool_calls`;
-    type Row = ToolCallRow & { resultChars: number | null; outcome: string | null };
-    if (!sessionIds) return this.stmt(select).all() as Row[];
-    const out: Row[] = [];
-    for (const id of sessionIds) out.push(...(this.stmt(`${select} WHERE session_id = ?`).all(id) as Row[]));
-    return out;
+  /** A session's tool calls, with their results' size and outcome once seen. */
+  toolCalls(sessionId: string): Array<ToolCallRow & { resultChars: number | null; outcome: string | null }> {
+    return this.stmt(
+      `SELECT tool_use_id AS toolUseId, file_id AS fileId, session_id AS sessionId, agent_key AS agentKey, message_id AS messageId,
+              name, summary, ts, result_chars AS resultChars, outcome FROM tool_calls WHERE session_id = ?`,
+    ).all(sessionId) as Array<ToolCallRow & { resultChars: number | null; outcome: string | null }>;
   }
 
   addPrompt(fileId: number, sessionId: string, ts: number): void {

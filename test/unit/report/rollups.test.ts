@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type DetectorConfig } from '../../../src/config/schema.js';
-import { buildReport, type ReportOptions } from '../../../src/report/build-report.js';
+import { attributeSession, buildReport, cacheRates, type ReportOptions } from '../../../src/report/build-report.js';
 import { listTranscripts } from '../../../src/report/history.js';
 import { ensurePricing, ingestHistory } from '../../../src/report/ingest.js';
-import { attributeToolCalls } from '../../../src/report/attribution.js';
-import { cacheRates } from '../../../src/report/build-report.js';
 import { rollupsOf, type SessionRollup } from '../../../src/report/rollups.js';
 import { UsageIndex } from '../../../src/report/usage-index.js';
 import { loadSqlite } from '../../../src/store/native.js';
@@ -36,6 +34,20 @@ function plant(index: UsageIndex, sessionId: string, change: (r: SessionRollup) 
 
 const marker = (sessionId: string) => ({ driver: 'toolDuplication' as const, sessionId, usd: 1234.5, trigger: 'planted', evidence: [], fix: 'x' });
 
+/** A planted $1234.5 tool-duplication finding in each session's stored rollup. */
+function plantMarkers(index: UsageIndex, ...sessionIds: string[]): void {
+  for (const id of sessionIds) plant(index, id, (r) => r.drains?.findings.push(marker(id)));
+}
+
+/** The fixture history reported once (every rollup stored), then markers planted in `sessionIds`. */
+function reportedHistory(...sessionIds: string[]) {
+  const history = copyHistory();
+  const index = openIndex();
+  report(history, index);
+  plantMarkers(index, ...sessionIds);
+  return { history, index };
+}
+
 /** Three failed Bash calls in the session's store: a retry-storm finding. */
 function storeWithStorm(dataDir: string, calls = 3): void {
   withSessionStore(sqlite, dataDir, S1, Date.now(), (store) => {
@@ -57,17 +69,13 @@ describe('report rollups: per-session results kept in the usage index', () => {
     expect(report(history, index, { by: 'week' })).toEqual(first);
     expect(report(history, openIndex(), { by: 'tool' })).toEqual(report(history, index, { by: 'tool' }));
 
-    plant(index, S2, (r) => r.drains?.findings.push(marker(S2)));
+    plantMarkers(index, S2);
     const planted = report(history, index, { by: 'week' });
     expect(planted.drains.find((d) => d.driver === 'toolDuplication')?.usd).toBe(1234.5);
   });
 
   it('new lines in a session recompute that session only', () => {
-    const history = copyHistory();
-    const index = openIndex();
-    report(history, index);
-    plant(index, S1, (r) => r.drains?.findings.push(marker(S1)));
-    plant(index, S2, (r) => r.drains?.findings.push(marker(S2)));
+    const { history, index } = reportedHistory(S1, S2);
     const line = { type: 'assistant', sessionId: S2, timestamp: '2026-11-20T11:10:00.000Z', requestId: 'req_new', message: { id: 'msg_new', model: 'claude-opus-4-8', usage: { input_tokens: 5, output_tokens: 7, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } } };
     appendFileSync(join(history, S2_FILE), `${JSON.stringify(line)}\n`);
     const after = report(history, index);
@@ -78,11 +86,7 @@ describe('report rollups: per-session results kept in the usage index', () => {
   });
 
   it('a response that moves to another session recomputes both', () => {
-    const history = copyHistory();
-    const index = openIndex();
-    report(history, index);
-    plant(index, S1, (r) => r.drains?.findings.push(marker(S1)));
-    plant(index, S2, (r) => r.drains?.findings.push(marker(S2)));
+    const { history, index } = reportedHistory(S1, S2);
     // The same response (message id, request id) as one of S1's, more complete, in S2's transcript.
     const copy = { type: 'assistant', sessionId: S2, timestamp: '2026-11-20T09:00:03.000Z', requestId: 'req_000003', message: { id: 'msg_000002', model: 'claude-opus-4-8', usage: { input_tokens: 12, output_tokens: 5000, cache_creation_input_tokens: 9000, cache_read_input_tokens: 0 } } };
     appendFileSync(join(history, S2_FILE), `${JSON.stringify(copy)}\n`);
@@ -91,10 +95,7 @@ describe('report rollups: per-session results kept in the usage index', () => {
   });
 
   it("a result in another transcript for one of a session's calls recomputes that session", () => {
-    const history = copyHistory();
-    const index = openIndex();
-    report(history, index);
-    plant(index, S1, (r) => r.drains?.findings.push(marker(S1)));
+    const { history, index } = reportedHistory(S1);
     // Same response count in S1, but its Write call's outcome and result size change.
     const result = { type: 'user', sessionId: S2, timestamp: '2026-11-20T11:00:00.000Z', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_000051', is_error: true, content: 'x'.repeat(5000) }] } };
     appendFileSync(join(history, S2_FILE), `${JSON.stringify(result)}\n`);
@@ -110,7 +111,7 @@ describe('report rollups: per-session results kept in the usage index', () => {
     const index = openIndex();
     const first = report(history, index, {}, data);
     expect(first.findings.map((f) => f.kind)).toContain('retryStorm');
-    plant(index, S1, (r) => r.drains?.findings.push(marker(S1)));
+    plantMarkers(index, S1);
     expect(report(history, index, {}, data).drains.some((d) => d.driver === 'toolDuplication' && d.usd === 1234.5)).toBe(true);
 
     const detectors = { ...defaultConfig().detectors, unattended: { maxCallsWithoutPrompt: 1, workingHours: null } };
@@ -140,11 +141,7 @@ describe('report rollups: per-session results kept in the usage index', () => {
         pricing: {},
         detectors: defaultConfig().detectors,
         dataDirs: [join(history, 'no-data')],
-        attributionOf: (id: string) => {
-          const responses = mine.responses({ sessionId: id });
-          const calls = mine.toolCalls([id]);
-          return { attribution: attributeToolCalls(responses, calls, rates), responses, calls };
-        },
+        attributionOf: (id: string) => attributeSession(mine, { sessionId: id }, rates),
         storeOf: () => {
           // Another report ingests a prompt of S1 while this one is computing.
           if (interfere && first) theirs.write(() => theirs.addPrompt(1, S1, Date.parse('2026-11-20T09:30:00Z')));
@@ -171,7 +168,7 @@ describe('report rollups: per-session results kept in the usage index', () => {
     expect(whole.rows.find((r) => r.key === S1)!.responses).toBeGreaterThan(inRange);
     expect(JSON.parse(index.rollups().get(S1)!.body).responses).toBe(whole.rows.find((r) => r.key === S1)!.responses);
     // and the stored whole-session rollup is not used for the cut range
-    plant(index, S1, (r) => r.drains?.findings.push(marker(S1)));
+    plantMarkers(index, S1);
     expect(report(history, index, { until: 'x', untilMs: Date.parse('2026-11-20T09:00:10.000Z') })).toEqual(cut);
   });
 });
